@@ -1,0 +1,67 @@
+// @ts-check
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const restrictRedis = {
+  paths: [
+    { name: 'redis', message: 'Only src/store/redis-store.ts and src/lock/ may import redis.' },
+    { name: 'redlock', message: 'Only src/lock/redlock-lock.ts may import redlock.' },
+    { name: 'express', message: 'src/ is framework-free: it never imports express.' },
+  ],
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'docs/api/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/redis-*.ts', 'src/lock/redlock-*.ts'],
+    rules: { 'no-restricted-imports': ['error', restrictRedis] },
+  },
+  {
+    files: ['middleware/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../src/*/**', '../src/!(index.js)'],
+              message: 'middleware/ uses the core only through src/index.js.',
+            },
+          ],
+          paths: restrictRedis.paths.slice(0, 2),
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', '.ci/**/*.ts'],
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+)

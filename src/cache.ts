@@ -1,0 +1,187 @@
+import type { Bus } from './bus.js'
+import type { Duration } from './duration.js'
+import { parseDuration } from './duration.js'
+import type { Entry } from './entry-codec.js'
+import type { EntryStore, EntryWrite } from './entry-store.js'
+import { CacheClosedError, InvalidKeyError } from './errors.js'
+import type { CacheEventListener, CacheEventName, CacheEvents } from './events.js'
+import type { InvalidateTarget, Invalidator } from './invalidation.js'
+import { checkTag, type Keyspace } from './keys.js'
+import type { ResolvedCacheOptions } from './options.js'
+import type { Store } from './store/store.js'
+
+/** Options of `get`, `getMany` and `delete`. */
+export interface KeyOptions {
+  /** Namespace of the key. @default the cache's `namespace` option ('default') */
+  namespace?: string
+}
+
+/** Options of `set` and `setMany`. */
+export interface SetOptions extends KeyOptions {
+  /** Time to live. @default the cache's `defaultTtl` ('5m') */
+  ttl?: Duration
+  /** Tags, for `invalidate({ tags })`. @default [] */
+  tags?: readonly string[]
+}
+
+/** One entry of `setMany`. */
+export interface SetManyEntry<T = unknown> {
+  key: string
+  value: T
+  /** Time to live. @default the `ttl` of the call, else the cache's `defaultTtl` */
+  ttl?: Duration
+  /** Tags of this entry. @default [] */
+  tags?: readonly string[]
+}
+
+/** The parts a Cache is built from (see createCache). */
+export interface CacheParts {
+  readonly options: ResolvedCacheOptions
+  readonly store: Store
+  readonly ownsStore: boolean
+  readonly keyspace: Keyspace
+  readonly entries: EntryStore
+  readonly invalidator: Invalidator
+  readonly bus: Bus
+  readonly events: CacheEvents
+  /** Extra resources to close with the cache (lock clients, timers), in order. */
+  readonly closers: readonly (() => Promise<void>)[]
+}
+
+/**
+ * The cache: direct reads and writes, invalidation, events. Store failures never reach the
+ * caller (unless `throwOnStoreError`): reads miss, writes are skipped, both are reported as
+ * `error` events.
+ */
+export class Cache {
+  readonly #p: CacheParts
+  #closed = false
+
+  constructor(parts: CacheParts) {
+    this.#p = parts
+  }
+
+  /** The fresh value of a key, or undefined on a miss (or when the store is unavailable). */
+  async get<T = unknown>(key: string, options: KeyOptions = {}): Promise<T | undefined> {
+    const entry = await this.getEntry<T>(key, options)
+    return entry?.value
+  }
+
+  /**
+   * The fresh entry of a key with its metadata (created, fresh until, tags), or undefined. Use it
+   * when `undefined` itself may be a cached value.
+   */
+  async getEntry<T = unknown>(key: string, options: KeyOptions = {}): Promise<Entry<T> | undefined> {
+    this.#assertOpen()
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const entry = await this.#p.entries.read<T>(namespace, this.#p.keyspace.entry(namespace, key))
+    return this.#fresh(namespace, entry, started)
+  }
+
+  /** Store a value. Resolves once written, or once the write failed open. */
+  async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
+    this.#assertOpen()
+    const namespace = this.#namespace(options)
+    const ttlMs = this.#ttl(options.ttl, 'ttl')
+    await this.#p.entries.write([this.#write(namespace, key, value, ttlMs, options.tags)])
+  }
+
+  /** Delete a key; resolves to whether it existed. */
+  async delete(key: string, options: KeyOptions = {}): Promise<boolean> {
+    this.#assertOpen()
+    const namespace = this.#namespace(options)
+    return this.#p.entries.remove(this.#p.keyspace.entry(namespace, key))
+  }
+
+  /** Read many keys of one namespace in one round trip; misses are undefined. */
+  async getMany<T = unknown>(keys: readonly string[], options: KeyOptions = {}): Promise<(T | undefined)[]> {
+    this.#assertOpen()
+    if (!Array.isArray(keys)) throw new InvalidKeyError('getMany() takes an array of keys')
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const entryKeys = keys.map((key) => this.#p.keyspace.entry(namespace, key))
+    const entries = await this.#p.entries.readMany<T>(namespace, entryKeys)
+    return entries.map((entry) => this.#fresh(namespace, entry, started)?.value)
+  }
+
+  /** Write many entries of one namespace in one round trip. */
+  async setMany<T>(entries: readonly SetManyEntry<T>[], options: SetOptions = {}): Promise<void> {
+    this.#assertOpen()
+    if (!Array.isArray(entries)) throw new InvalidKeyError('setMany() takes an array of entries')
+    const namespace = this.#namespace(options)
+    const fallbackTtl = this.#ttl(options.ttl, 'ttl')
+    const writes = entries.map((entry, i) => {
+      const ttlMs = entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
+      return this.#write(namespace, entry.key, entry.value, ttlMs, entry.tags ?? options.tags)
+    })
+    if (writes.length > 0) await this.#p.entries.write(writes)
+  }
+
+  /**
+   * Invalidate by key, namespace, tags or key pattern, from any instance. Resolves to the number
+   * of entries removed.
+   */
+  invalidate(target: InvalidateTarget): Promise<number> {
+    this.#assertOpen()
+    return this.#p.invalidator.invalidate(target)
+  }
+
+  /** Subscribe to a cache event. */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
+    this.#p.events.on(event, listener)
+    return this
+  }
+
+  /** Unsubscribe from a cache event. */
+  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
+    this.#p.events.off(event, listener)
+    return this
+  }
+
+  /** Close every connection, subscription and timer the cache opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#p.bus.close()
+    for (const close of this.#p.closers) await close()
+    if (this.#p.ownsStore) await this.#p.store.close()
+  }
+
+  #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
+    const durationMs = performance.now() - started
+    if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
+      this.#p.events.emit('cache:hit', { namespace, tier: 'store', durationMs })
+      return entry
+    }
+    this.#p.events.emit('cache:miss', { namespace, durationMs })
+    return undefined
+  }
+
+  #write(namespace: string, key: string, value: unknown, ttlMs: number, tags: readonly string[] = []): EntryWrite {
+    const now = Date.now()
+    if (!Array.isArray(tags)) throw new InvalidKeyError('tags must be an array of strings')
+    return {
+      namespace,
+      keys: this.#p.keyspace.entry(namespace, key),
+      value,
+      createdAt: now,
+      freshUntil: now + ttlMs,
+      staleUntil: now + ttlMs,
+      kind: 'value',
+      tags: tags.map(checkTag),
+    }
+  }
+
+  #namespace(options: KeyOptions): string {
+    return options.namespace ?? this.#p.options.namespace
+  }
+
+  #ttl(ttl: Duration | undefined, option: string): number {
+    return ttl === undefined ? this.#p.options.defaultTtlMs : parseDuration(ttl, option)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CacheClosedError()
+  }
+}

@@ -1,0 +1,118 @@
+import { CorruptEntryError } from '../errors.js'
+
+/**
+ * The entry envelope: one binary-safe string per cache entry, a short ASCII header line followed
+ * by the serialized value.
+ *
+ *   HL1 <createdAt> <freshUntil> <staleUntil> <fence> <kind> <codec> <tags>\n<payload>
+ *
+ * Times are epoch milliseconds, the fence a non-negative integer, `kind` is `v` (a value) or `p`
+ * (a "pass" marker: the last result was not storable, so callers should not queue behind a lock),
+ * `codec` names the serializer and `tags` is a comma-separated list of URI-encoded tags, or `-`.
+ * Lua scripts read the numbers with one `string.match` without touching the payload.
+ */
+
+/** What kind of entry an envelope holds. */
+export type EntryKind = 'value' | 'pass'
+
+/** Metadata stored with every entry. */
+export interface EntryMeta {
+  /** When the value was produced (epoch ms). */
+  readonly createdAt: number
+  /** Until when the value is fresh (epoch ms). */
+  readonly freshUntil: number
+  /** Until when the value may still be served stale (epoch ms); the Redis TTL ends here. */
+  readonly staleUntil: number
+  /** The fence number the write carried. */
+  readonly fence: number
+  /** Entry kind. */
+  readonly kind: EntryKind
+  /** Name of the serializer that wrote the payload. */
+  readonly codec: string
+  /** Tags of the entry. */
+  readonly tags: readonly string[]
+}
+
+/** A decoded envelope: metadata plus the still-serialized payload. */
+export interface Envelope extends EntryMeta {
+  readonly payload: Buffer
+}
+
+const MAGIC = 'HL1 '
+const MAGIC_BYTES = Buffer.from(MAGIC, 'latin1')
+const NEWLINE = 0x0a
+const INTEGER = /^\d{1,16}$/
+const CODEC = /^[A-Za-z0-9-]{1,32}$/
+const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vp]) /
+
+/**
+ * An envelope split around its fence number, so a Lua script can write the fence it assigns:
+ * the stored bytes are `head + fence + tail`.
+ */
+export interface EnvelopeParts {
+  readonly head: Buffer
+  readonly tail: Buffer
+}
+
+/** Build an envelope without its fence (see EnvelopeParts). */
+export function encodeEnvelopeParts(meta: Omit<EntryMeta, 'fence'>, payload: Uint8Array): EnvelopeParts {
+  const tags = meta.tags.length === 0 ? '-' : meta.tags.map(encodeURIComponent).join(',')
+  const head = `${MAGIC}${meta.createdAt} ${meta.freshUntil} ${meta.staleUntil} `
+  const tail = ` ${meta.kind === 'pass' ? 'p' : 'v'} ${meta.codec} ${tags}\n`
+  return {
+    head: Buffer.from(head, 'latin1'),
+    tail: Buffer.concat([Buffer.from(tail, 'latin1'), payload]),
+  }
+}
+
+/** Build the stored bytes of an entry. */
+export function encodeEnvelope(meta: EntryMeta, payload: Uint8Array): Buffer {
+  const { head, tail } = encodeEnvelopeParts(meta, payload)
+  return Buffer.concat([head, Buffer.from(String(meta.fence), 'latin1'), tail])
+}
+
+/** Read just the freshness and kind of stored bytes, as the Lua scripts do (no payload access). */
+export function peekEnvelope(bytes: Buffer): { freshUntil: number; kind: EntryKind } | undefined {
+  const match = PEEK.exec(bytes.toString('latin1', 0, Math.min(bytes.length, 80)))
+  if (match === null) return undefined
+  return { freshUntil: Number(match[1]), kind: match[2] === 'p' ? 'pass' : 'value' }
+}
+
+/** Parse stored bytes; throws CorruptEntryError for anything that is not a valid envelope. */
+export function decodeEnvelope(bytes: Buffer): Envelope {
+  if (bytes.length < MAGIC.length || bytes.compare(MAGIC_BYTES, 0, 4, 0, 4) !== 0) {
+    throw new CorruptEntryError('not a herdlock entry')
+  }
+  const end = bytes.indexOf(NEWLINE)
+  if (end < 0) throw new CorruptEntryError('header is not terminated')
+  const fields = bytes.toString('latin1', MAGIC.length, end).split(' ')
+  if (fields.length !== 7) throw new CorruptEntryError('header has the wrong number of fields')
+  const [created, fresh, stale, fence, kind, codec, tags] = fields as [
+    string, string, string, string, string, string, string,
+  ]
+  if (kind !== 'v' && kind !== 'p') throw new CorruptEntryError('unknown entry kind')
+  if (!CODEC.test(codec)) throw new CorruptEntryError('malformed codec name')
+  return {
+    createdAt: toInteger(created),
+    freshUntil: toInteger(fresh),
+    staleUntil: toInteger(stale),
+    fence: toInteger(fence),
+    kind: kind === 'p' ? 'pass' : 'value',
+    codec,
+    tags: tags === '-' ? [] : tags.split(',').map(decodeTag),
+    payload: bytes.subarray(end + 1),
+  }
+}
+
+function toInteger(text: string): number {
+  if (!INTEGER.test(text)) throw new CorruptEntryError('malformed number in header')
+  return Number(text)
+}
+
+function decodeTag(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch (error) {
+    throw new CorruptEntryError('malformed tag in header', { cause: error })
+  }
+}

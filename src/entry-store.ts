@@ -1,0 +1,196 @@
+import type { CircuitBreaker } from './breaker.js'
+import type { Bus } from './bus.js'
+import type { Entry, EntryCodec, EntrySpec } from './entry-codec.js'
+import { CorruptEntryError, StoreUnavailableError } from './errors.js'
+import type { CacheEvents } from './events.js'
+import type { EntryKeys, Keyspace } from './keys.js'
+import type { StateLog } from './logger.js'
+import { beginComputeScript, deleteEntryScript, tagAddScript, writeEntryScript } from './store/scripts.js'
+import type { ScriptCall, ScriptReply, Store } from './store/store.js'
+
+/** Everything the entry store works with. */
+export interface EntryStoreDeps {
+  readonly store: Store
+  readonly codec: EntryCodec
+  readonly keyspace: Keyspace
+  readonly bus: Bus
+  readonly events: CacheEvents
+  readonly log: StateLog
+  readonly breaker: CircuitBreaker | undefined
+  readonly throwOnStoreError: boolean
+  /** How long a fence outlives the last write or delete of its key, in ms. */
+  readonly fenceGraceMs: number
+}
+
+/** One entry to write. */
+export interface EntryWrite extends EntrySpec {
+  readonly namespace: string
+  readonly keys: EntryKeys
+  readonly value: unknown
+  /** The fence to write under; omitted: take a new one (a plain `set`). */
+  readonly fence?: number
+}
+
+/** How a write went. */
+export type WriteOutcome =
+  | { readonly status: 'written'; readonly fence: number; readonly bytes: number }
+  | { readonly status: 'rejected'; readonly fence: number }
+  | { readonly status: 'failed' }
+
+/** What the lock holder's re-check found. */
+export type BeginOutcome =
+  | { readonly status: 'fresh'; readonly entry: Entry }
+  | { readonly status: 'fence'; readonly fence: number }
+  | { readonly status: 'failed' }
+
+/**
+ * Entry-level operations over the Store: encoding, fenced writes, tag bookkeeping, and the
+ * fail-open policy. Every store failure is counted by the breaker, emitted as an `error` event,
+ * logged once per outage, and turned into a miss / a skipped write (unless `throwOnStoreError`).
+ */
+export class EntryStore {
+  readonly #d: EntryStoreDeps
+
+  constructor(deps: EntryStoreDeps) {
+    this.#d = deps
+  }
+
+  /** Read one entry; a miss, a corrupt entry or a store failure all resolve to undefined. */
+  async read<T>(namespace: string, keys: EntryKeys): Promise<Entry<T> | undefined> {
+    const bytes = await this.#guard('get', undefined, () => this.#d.store.get(keys.value))
+    return bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes)
+  }
+
+  /** Read many entries in one round trip. */
+  async readMany<T>(namespace: string, keys: readonly EntryKeys[]): Promise<(Entry<T> | undefined)[]> {
+    const values = keys.map((k) => k.value)
+    const all = await this.#guard('getMany', [], () => this.#d.store.getMany(values))
+    return keys.map((k, i) => {
+      const bytes = all[i]
+      return bytes === undefined ? undefined : this.#decode<T>(namespace, k, bytes)
+    })
+  }
+
+  /** Write entries (fenced, with their tags) in one round trip. Throws only SerializationError. */
+  async write(writes: readonly EntryWrite[]): Promise<WriteOutcome[]> {
+    const calls = writes.map((w) => this.#writeCalls(w))
+    const flat = calls.flatMap((c) => c.calls)
+    const replies = await this.#guard('set', undefined, () => this.#d.store.run(flat))
+    if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
+    let index = 0
+    return calls.map(({ calls: group, bytes }, i) => {
+      const reply = replies[index] as readonly ScriptReply[]
+      index += group.length
+      return this.#writeOutcome(writes[i]!.namespace, reply, bytes)
+    })
+  }
+
+  /** Delete one entry and take a new fence (in-flight writes for it are refused). */
+  async remove(keys: EntryKeys, publish = true): Promise<boolean> {
+    const frame = this.#d.bus.frame('deleted', keys.value)
+    const args = [String(this.#d.fenceGraceMs), publish ? this.#d.bus.channel : '', frame.head, frame.tail]
+    const call: ScriptCall = { script: deleteEntryScript, keys: [keys.value, keys.fence], args }
+    const [deleted] = (await this.#guard('delete', [0], () => this.#d.store.run([call]))) ?? []
+    return Number(deleted) > 0
+  }
+
+  /** Delete many entries; resolves to how many existed. */
+  async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
+    if (keys.length === 0) return 0
+    const args = (k: EntryKeys): string[] => {
+      const frame = this.#d.bus.frame('deleted', k.value)
+      return [String(this.#d.fenceGraceMs), publish ? this.#d.bus.channel : '', frame.head, frame.tail]
+    }
+    const calls = keys.map((k) => ({ script: deleteEntryScript, keys: [k.value, k.fence], args: args(k) }))
+    const replies = await this.#guard('delete', [], () => this.#d.store.run(calls))
+    return replies.reduce<number>((sum, n) => sum + Number(n), 0)
+  }
+
+  /** The lock holder's re-check: a fresh entry if one appeared, else a new fence. */
+  async begin(namespace: string, keys: EntryKeys, now: number): Promise<BeginOutcome> {
+    const call: ScriptCall = {
+      script: beginComputeScript,
+      keys: [keys.value, keys.fence],
+      args: [String(now), String(this.#d.fenceGraceMs)],
+    }
+    const replies = await this.#guard('begin', undefined, () => this.#d.store.run([call]))
+    const reply = replies?.[0] as readonly ScriptReply[] | undefined
+    if (reply === undefined) return { status: 'failed' }
+    const [fence, bytes] = reply
+    if (Buffer.isBuffer(bytes)) {
+      const entry = this.#decode(namespace, keys, bytes)
+      if (entry !== undefined) return { status: 'fresh', entry }
+    }
+    return { status: 'fence', fence: Number(String(fence)) }
+  }
+
+  /** Run a store operation under the breaker and the fail-open policy. */
+  async #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
+    const breaker = this.#d.breaker
+    if (breaker !== undefined && !breaker.allow()) {
+      if (this.#d.throwOnStoreError) throw new StoreUnavailableError(operation)
+      return fallback
+    }
+    try {
+      const result = await work()
+      breaker?.success()
+      this.#d.log.up('store')
+      return result
+    } catch (error) {
+      breaker?.failure()
+      this.#d.log.down('store', error as Error)
+      this.#d.events.emit('error', { source: 'store', operation, error: error as Error })
+      if (this.#d.throwOnStoreError) throw error
+      return fallback
+    }
+  }
+
+  #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): Entry<T> | undefined {
+    try {
+      return this.#d.codec.decode<T>(bytes)
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error
+      this.#d.events.emit('cache:corrupt', { namespace, error })
+      // A corrupt or foreign entry is a miss; remove it so it is rewritten.
+      void this.remove(keys, false)
+      return undefined
+    }
+  }
+
+  #writeCalls(w: EntryWrite): { calls: ScriptCall[]; bytes: number } {
+    const parts = this.#d.codec.encode(w.value, w)
+    const ttlMs = Math.max(1, w.staleUntil - Date.now())
+    const frame = this.#d.bus.frame('written', w.keys.value)
+    const write: ScriptCall = {
+      script: writeEntryScript,
+      keys: [w.keys.value, w.keys.fence],
+      args: [
+        w.fence === undefined ? '' : String(w.fence),
+        String(ttlMs),
+        parts.head,
+        parts.tail,
+        String(ttlMs + this.#d.fenceGraceMs),
+        this.#d.bus.channel,
+        frame.head,
+        frame.tail,
+      ],
+    }
+    const tags = w.tags.map((tag) => ({
+      script: tagAddScript,
+      keys: [this.#d.keyspace.tagSet(tag)],
+      args: [String(ttlMs), w.keys.value],
+    }))
+    return { calls: [write, ...tags], bytes: parts.head.length + parts.tail.length }
+  }
+
+  #writeOutcome(namespace: string, reply: readonly ScriptReply[], bytes: number): WriteOutcome {
+    const [ok, fence] = reply
+    const fenceNumber = Number(String(fence))
+    if (Number(ok) === 1) {
+      this.#d.events.emit('cache:set', { namespace, bytes })
+      return { status: 'written', fence: fenceNumber, bytes }
+    }
+    this.#d.events.emit('fence:rejected', { namespace })
+    return { status: 'rejected', fence: fenceNumber }
+  }
+}

@@ -1,0 +1,31 @@
+export { createCache } from './create-cache.js'
+export { Cache } from './cache.js'
+export type { KeyOptions, SetOptions, SetManyEntry } from './cache.js'
+export type { CacheOptions, LockOptions, BreakerOptions } from './options.js'
+export { DEFAULTS } from './options.js'
+export type { Duration, DurationUnit } from './duration.js'
+export { parseDuration } from './duration.js'
+export type { Entry } from './entry-codec.js'
+export type { InvalidateTarget } from './invalidation.js'
+export type { Serializer } from './codec/serializer.js'
+export { typedJsonSerializer } from './codec/default-serializer.js'
+export type {
+  CacheEventMap,
+  CacheEventName,
+  CacheEventListener,
+  Emitter,
+  HitTier,
+  SkipReason,
+  ErrorSource,
+  BreakerState,
+} from './events.js'
+export type { Logger } from './logger.js'
+export type { Store, StoreWrite, StoreScript, ScriptCall, ScriptReply, MemoryDb } from './store/store.js'
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js'
+export type {
+  RedisConnectionInput,
+  RedisClient,
+  RedisCluster,
+  RedisClientPool,
+} from './store/redis-connection.js'
+export * from './errors.js'

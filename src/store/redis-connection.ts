@@ -1,0 +1,221 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- node-redis client types are generic over
+   modules, scripts and RESP versions; accepting any of them needs `any` in those positions. */
+import {
+  createClient,
+  RESP_TYPES,
+  type RedisArgument,
+  type RedisClientPoolType,
+  type RedisClientType,
+  type RedisClusterType,
+} from 'redis'
+
+/**
+ * Connections to Redis for the store: one place that knows the difference between a single
+ * client, a cluster and a client pool, and that creates fail-fast clients from URLs.
+ */
+
+/** A node-redis v5/v6 client (any modules, scripts, RESP version). */
+export type RedisClient = RedisClientType<any, any, any, any, any>
+/** A node-redis v5/v6 cluster. */
+export type RedisCluster = RedisClusterType<any, any, any, any, any>
+/** A node-redis v5/v6 client pool. */
+export type RedisClientPool = RedisClientPoolType<any, any, any, any, any>
+/** What the `redis` option accepts: a URL, or a client, cluster or pool the user owns. */
+export type RedisConnectionInput = string | RedisClient | RedisCluster | RedisClientPool
+
+/** Settings for connections herdlock creates itself. */
+export interface ConnectionSettings {
+  /** Per-command deadline in ms. */
+  readonly commandTimeoutMs: number
+  /** Called for every connection error (they are also visible as failed commands). */
+  readonly onError: (error: Error) => void
+}
+
+/** Replies come back with byte strings as Buffers (binary-safe values). */
+const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } as const
+
+type Sender = (args: RedisArgument[]) => Promise<unknown>
+/** The pub/sub side of a client or cluster, as the store uses it. */
+export interface Subscriber {
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>
+}
+
+/** The operations the store needs, whatever the connection kind. */
+export interface Connection {
+  /** Send one command, routed by `key` on a cluster. */
+  send(args: RedisArgument[], key: string | undefined): Promise<unknown>
+  /** One sender per master, for commands that must visit every node (SCAN). */
+  scanTargets(): Sender[]
+  /** A connection for pub/sub, created on first use. */
+  subscriber(): Promise<Subscriber>
+  /** Whether the main connection is ready. */
+  isReady(): boolean
+  /** Whether the pub/sub connection is ready (true if none was created). */
+  isSubscriberReady(): boolean
+  /** Resolves once the first connection is ready (never rejects). */
+  readonly firstReady: Promise<void>
+  /** Close what herdlock opened. */
+  close(): Promise<void>
+}
+
+/** Socket options that make a client fail fast instead of hanging on a dead or hung server. */
+export function failFastClientOptions(url: string, commandTimeoutMs: number) {
+  return {
+    url,
+    disableOfflineQueue: true,
+    // Keeps the socket busy, so socketTimeout only fires when a server stops answering (hung).
+    pingInterval: 1_000,
+    commandOptions: { timeout: commandTimeoutMs },
+    socket: {
+      connectTimeout: 2_000,
+      socketTimeout: 3_000,
+      // A function (not the default) so the client also reconnects after a socket timeout.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) + Math.random() * 50,
+    },
+  }
+}
+
+/** Open (or wrap) a connection. Never throws for an unreachable server: it keeps retrying. */
+export function openConnection(input: RedisConnectionInput, settings: ConnectionSettings): Connection {
+  if (typeof input === 'string') {
+    const client = createClient(failFastClientOptions(input, settings.commandTimeoutMs))
+    return clientConnection(client as RedisClient, true, settings)
+  }
+  if (isCluster(input)) return clusterConnection(input, settings)
+  if (isPool(input)) return poolConnection(input, settings)
+  return clientConnection(input, false, settings)
+}
+
+function isCluster(input: Exclude<RedisConnectionInput, string>): input is RedisCluster {
+  return 'masters' in input
+}
+
+function isPool(input: Exclude<RedisConnectionInput, string>): input is RedisClientPool {
+  return 'execute' in input && !('duplicate' in input)
+}
+
+function clientConnection(client: RedisClient, owned: boolean, settings: ConnectionSettings): Connection {
+  client.on('error', settings.onError)
+  const firstReady = readyPromise(client)
+  if (owned) client.connect().catch(settings.onError)
+  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const send: Sender = (args) => client.sendCommand(args, options)
+  const subscriber = lazySubscriber(() => client.duplicate(), settings)
+  return {
+    send: (args) => send(args),
+    scanTargets: () => [send],
+    subscriber: subscriber.get,
+    isReady: () => client.isReady,
+    isSubscriberReady: subscriber.isReady,
+    firstReady,
+    close: async () => {
+      await subscriber.close()
+      client.off('error', settings.onError)
+      if (owned) await closeClient(client)
+    },
+  }
+}
+
+function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings): Connection {
+  cluster.on('error', settings.onError)
+  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const subscriber = lazySubscriber(() => cluster.duplicate(), settings)
+  return {
+    send: (args, key) => cluster.sendCommand(key, false, args, options),
+    scanTargets: () =>
+      cluster.masters.map(
+        (master) => (args: RedisArgument[]) =>
+          cluster.nodeClient(master).then((node) => node.sendCommand(args, options)),
+      ),
+    subscriber: subscriber.get,
+    isReady: () => cluster.isReady,
+    isSubscriberReady: subscriber.isReady,
+    firstReady: Promise.resolve(),
+    close: async () => {
+      await subscriber.close()
+      cluster.off('error', settings.onError)
+    },
+  }
+}
+
+function poolConnection(pool: RedisClientPool, settings: ConnectionSettings): Connection {
+  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const send: Sender = (args) => pool.sendCommand(args, options)
+  const subscriber = lazySubscriber(
+    () => pool.execute((client) => client.duplicate()) as Promise<RedisClient>,
+    settings,
+  )
+  return {
+    send: (args) => send(args),
+    scanTargets: () => [send],
+    subscriber: subscriber.get,
+    isReady: () => pool.isOpen && !pool.isClosing,
+    isSubscriberReady: subscriber.isReady,
+    firstReady: Promise.resolve(),
+    close: () => subscriber.close(),
+  }
+}
+
+function readyPromise(client: RedisClient): Promise<void> {
+  if (client.isReady) return Promise.resolve()
+  return new Promise((resolve) => client.once('ready', () => resolve()))
+}
+
+interface LazySubscriber {
+  get(): Promise<Subscriber>
+  isReady(): boolean
+  close(): Promise<void>
+}
+
+/** A pub/sub connection created on first use, closed with the store. */
+function lazySubscriber(
+  create: () => RedisClient | RedisCluster | Promise<RedisClient>,
+  settings: ConnectionSettings,
+): LazySubscriber {
+  let pending: Promise<Subscriber> | undefined
+  let current: RedisClient | RedisCluster | undefined
+  return {
+    get: () => {
+      pending ??= (async () => {
+        const sub = await create()
+        current = sub
+        sub.on('error', settings.onError)
+        try {
+          await sub.connect()
+        } catch (error) {
+          sub.off('error', settings.onError)
+          if (sub.isOpen) sub.destroy()
+          current = undefined
+          throw error
+        }
+        return sub as unknown as Subscriber
+      })().catch((error: unknown) => {
+        pending = undefined
+        throw error
+      })
+      return pending
+    },
+    isReady: () => current === undefined || current.isReady,
+    close: async () => {
+      const sub = current
+      current = undefined
+      if (sub === undefined) return
+      await closeClient(sub)
+      sub.off('error', settings.onError)
+    },
+  }
+}
+
+/** Close gracefully, but never wait on a dead server: destroy after a short grace period. */
+async function closeClient(client: RedisClient | RedisCluster): Promise<void> {
+  if (!client.isOpen) return
+  let timer: NodeJS.Timeout | undefined
+  const grace = new Promise<'grace'>((resolve) => {
+    timer = setTimeout(resolve, 500, 'grace')
+  })
+  const outcome = await Promise.race([client.close().then(() => 'closed' as const), grace]).catch(
+    () => 'failed' as const,
+  )
+  clearTimeout(timer)
+  if (outcome !== 'closed') client.destroy()
+}

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto'
+import { StoreError, StoreTimeoutError } from '../errors.js'
+import { withDeadline } from './deadline.js'
+import {
+  openConnection,
+  type Connection,
+  type RedisConnectionInput,
+} from './redis-connection.js'
+import type {
+  ScriptCall,
+  ScriptReply,
+  Store,
+  StoreScript,
+  StoreStatus,
+  StoreWrite,
+  Unsubscribe,
+} from './store.js'
+
+/** Options of the Redis store. */
+export interface RedisStoreOptions {
+  /** Deadline of every store operation, in ms. */
+  commandTimeoutMs: number
+  /** Receives connection-level errors (reconnects, socket timeouts). */
+  onError: (error: Error) => void
+}
+
+const SCAN_COUNT = '1000'
+
+/**
+ * The Store on node-redis: binary-safe values, one round trip for multi-key operations,
+ * EVALSHA with an EVAL fallback, SCAN (never KEYS), and a deadline on every call so that a dead
+ * or hung server can never hang the caller.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis'
+  readonly #connection: Connection
+  readonly #timeoutMs: number
+  readonly #shas = new Map<StoreScript, string>()
+  readonly #channels = new Map<string, Set<(message: string) => void>>()
+  #everReady = false
+
+  constructor(input: RedisConnectionInput, options: RedisStoreOptions) {
+    this.#timeoutMs = options.commandTimeoutMs
+    this.#connection = openConnection(input, {
+      commandTimeoutMs: options.commandTimeoutMs,
+      onError: options.onError,
+    })
+    void this.#connection.firstReady.then(() => {
+      this.#everReady = true
+    })
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.#call('get', () => this.#send(['GET', key], key).then(toBuffer))
+  }
+
+  getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    if (keys.length === 0) return Promise.resolve([])
+    return this.#call('getMany', async () => {
+      const reply = await this.#send(['MGET', ...keys], keys[0]).catch((error: unknown) => {
+        // On a cluster, keys of different slots cannot share an MGET: pipeline GETs instead.
+        if (!isCrossSlot(error)) throw error
+        return Promise.all(keys.map((key) => this.#send(['GET', key], key)))
+      })
+      if (!Array.isArray(reply)) throw new StoreError('getMany', 'unexpected reply')
+      return reply.map(toBuffer)
+    })
+  }
+
+  set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    return this.#call('set', async () => {
+      await this.#send(['SET', key, value, 'PX', String(ttlMs)], key)
+    })
+  }
+
+  setMany(writes: readonly StoreWrite[]): Promise<void> {
+    return this.#call('setMany', async () => {
+      // Issued in one tick, node-redis writes them as one pipeline: one round trip.
+      await Promise.all(
+        writes.map(({ key, value, ttlMs }) =>
+          this.#send(['SET', key, value, 'PX', String(ttlMs)], key),
+        ),
+      )
+    })
+  }
+
+  delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return Promise.resolve(0)
+    return this.#call('delete', async () => {
+      const counts = await Promise.all(keys.map((key) => this.#send(['UNLINK', key], key)))
+      return counts.reduce<number>((sum, count) => sum + Number(count), 0)
+    })
+  }
+
+  async *scan(pattern: string): AsyncIterable<string[]> {
+    for (const target of this.#connection.scanTargets()) {
+      let cursor = '0'
+      do {
+        const reply = await this.#call('scan', () =>
+          target(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT]),
+        )
+        const [next, keys] = reply as [Buffer, Buffer[]]
+        cursor = next.toString()
+        if (keys.length > 0) yield keys.map((key) => key.toString('utf8'))
+      } while (cursor !== '0')
+    }
+  }
+
+  run(calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
+    return this.#call('run', () => Promise.all(calls.map((call) => this.#runScript(call))))
+  }
+
+  publish(channel: string, message: string): Promise<void> {
+    return this.#call('publish', async () => {
+      await this.#send(['PUBLISH', channel, message], channel)
+    })
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe> {
+    let listeners = this.#channels.get(channel)
+    if (listeners === undefined) {
+      listeners = new Set()
+      this.#channels.set(channel, listeners)
+      const fanOut = (message: string): void => {
+        for (const each of listeners ?? []) each(message)
+      }
+      // Subscribing waits for the connection (it may come up later); node-redis resubscribes
+      // by itself after every reconnect.
+      const subscriber = await this.#connection.subscriber()
+      await subscriber.subscribe(channel, fanOut)
+    }
+    listeners.add(listener)
+    return async () => {
+      listeners.delete(listener)
+    }
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now()
+    await this.#call('ping', () => this.#send(['PING'], undefined))
+    return performance.now() - started
+  }
+
+  status(): StoreStatus {
+    return {
+      ready: this.#connection.isReady(),
+      subscriberReady: this.#connection.isSubscriberReady(),
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#channels.clear()
+    await this.#connection.close()
+  }
+
+  #send(args: (string | Buffer)[], key: string | undefined): Promise<unknown> {
+    return this.#connection.send(args, key)
+  }
+
+  #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    // Until the first connection is up, wait for it (within the deadline) instead of failing:
+    // the offline queue is disabled, so commands sent before that would be refused outright.
+    const started = this.#everReady ? work() : this.#connection.firstReady.then(work)
+    return withDeadline(operation, this.#timeoutMs, started).catch((error: unknown) => {
+      if (error instanceof StoreTimeoutError || error instanceof StoreError) throw error
+      const cause = error instanceof Error ? error : new Error(String(error))
+      throw new StoreError(operation, cause.message || cause.name, { cause })
+    })
+  }
+
+  async #runScript({ script, keys, args }: ScriptCall): Promise<ScriptReply> {
+    const sha = this.#sha(script)
+    const tail = [String(keys.length), ...keys, ...args]
+    try {
+      return (await this.#send(['EVALSHA', sha, ...tail], keys[0])) as ScriptReply
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return (await this.#send(['EVAL', script.lua, ...tail], keys[0])) as ScriptReply
+    }
+  }
+
+  #sha(script: StoreScript): string {
+    let sha = this.#shas.get(script)
+    if (sha === undefined) {
+      sha = createHash('sha1').update(script.lua).digest('hex')
+      this.#shas.set(script, sha)
+    }
+    return sha
+  }
+}
+
+function toBuffer(reply: unknown): Buffer | undefined {
+  if (reply === null || reply === undefined) return undefined
+  if (Buffer.isBuffer(reply)) return reply
+  if (typeof reply === 'string') return Buffer.from(reply, 'utf8')
+  throw new StoreError('get', 'unexpected reply type')
+}
+
+function isCrossSlot(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('CROSSSLOT')
+}

@@ -1,0 +1,98 @@
+/**
+ * The Store seam: everything the core needs from a shared key-value server. Two
+ * implementations: Redis (node-redis) and an in-process memory store with the same semantics.
+ * Values are bytes; serialization is not the store's business.
+ */
+
+/** One entry of a multi-set. */
+export interface StoreWrite {
+  readonly key: string
+  readonly value: Buffer
+  /** Time to live in milliseconds (> 0). */
+  readonly ttlMs: number
+}
+
+/** An argument of a script call. */
+export type ScriptArgument = string | Buffer
+
+/**
+ * A server-side script. `lua` runs on Redis; `memory` is the same logic for the memory store,
+ * run synchronously (and therefore atomically) against its data.
+ */
+export interface StoreScript {
+  /** Short name, for errors and stats. */
+  readonly name: string
+  /** The Lua source. */
+  readonly lua: string
+  /** The same operation on the memory store's data. */
+  readonly memory: (db: MemoryDb, keys: readonly string[], args: readonly Buffer[]) => ScriptReply
+}
+
+/** What a script returns: RESP-like values (numbers, byte strings, nulls, arrays). */
+export type ScriptReply = number | Buffer | null | readonly ScriptReply[]
+
+/**
+ * The memory store's data as scripts see it: a small subset of Redis semantics (strings with a
+ * TTL, sets, server time, publish).
+ */
+export interface MemoryDb {
+  get(key: string): Buffer | undefined
+  set(key: string, value: Buffer, ttlMs: number): void
+  delete(key: string): boolean
+  /** Remaining TTL in ms; -1 without expiry, -2 when the key does not exist (like PTTL). */
+  pttl(key: string): number
+  expire(key: string, ttlMs: number): void
+  setAdd(key: string, members: readonly string[]): void
+  setMembers(key: string): string[]
+  /** Server time in microseconds. */
+  timeMicros(): number
+  publish(channel: string, message: string): void
+}
+
+/** A subscription to a channel; call it to unsubscribe. */
+export type Unsubscribe = () => Promise<void>
+
+/** What the store reports about its connections, for health checks. */
+export interface StoreStatus {
+  /** Whether the main connection is ready for commands. */
+  readonly ready: boolean
+  /** Whether the pub/sub connection is subscribed (true when no subscription was asked for). */
+  readonly subscriberReady: boolean
+}
+
+/** The seam between the cache core and its shared storage. */
+export interface Store {
+  /** Which implementation this is. */
+  readonly kind: 'redis' | 'memory'
+  /** Read one key. */
+  get(key: string): Promise<Buffer | undefined>
+  /** Read many keys in one round trip, in order. */
+  getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]>
+  /** Write one key with a TTL (PX). */
+  set(key: string, value: Buffer, ttlMs: number): Promise<void>
+  /** Write many keys, each with its TTL, in one round trip. */
+  setMany(writes: readonly StoreWrite[]): Promise<void>
+  /** Delete keys; resolves to how many existed. */
+  delete(keys: readonly string[]): Promise<number>
+  /** Find keys matching a Redis glob pattern with SCAN (never KEYS), in batches. */
+  scan(pattern: string): AsyncIterable<string[]>
+  /** Run scripts, all in one round trip, in order. */
+  run(calls: readonly ScriptCall[]): Promise<ScriptReply[]>
+  /** Publish a message on a channel. */
+  publish(channel: string, message: string): Promise<void>
+  /** Subscribe to a channel; the listener gets every message published on it. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>
+  /** Round-trip a PING; resolves to the latency in ms. */
+  ping(): Promise<number>
+  /** The state of the connections. */
+  status(): StoreStatus
+  /** Close every connection and timer this store opened (never the user's own clients). */
+  close(): Promise<void>
+}
+
+/** One script invocation. */
+export interface ScriptCall {
+  readonly script: StoreScript
+  readonly keys: readonly string[]
+  readonly args: readonly ScriptArgument[]
+}
