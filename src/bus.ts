@@ -17,8 +17,18 @@ export interface WireError {
 
 /** A message on the bus. `origin` is the sending cache instance. */
 export type BusMessage =
-  | { readonly type: 'written' | 'deleted'; readonly origin: string; readonly key: string; readonly fence: number }
-  | { readonly type: 'failed'; readonly origin: string; readonly key: string; readonly error: WireError }
+  | {
+      readonly type: 'written' | 'deleted'
+      readonly origin: string
+      readonly key: string
+      readonly fence: number
+    }
+  | {
+      readonly type: 'failed'
+      readonly origin: string
+      readonly key: string
+      readonly error: WireError
+    }
   | { readonly type: 'pass'; readonly origin: string; readonly key: string }
   | { readonly type: 'cleared'; readonly origin: string; readonly namespace: string }
 
@@ -61,18 +71,27 @@ export class Bus {
   /** Subscribe in the background, retrying with backoff until it works or the bus closes. */
   start(attempt = 0): void {
     if (this.#closed) return
-    this.#store.subscribe(this.channel, (raw) => this.#receive(raw)).then(
-      async (unsubscribe) => {
-        this.#unsubscribe = unsubscribe
-        if (this.#closed) await unsubscribe()
-      },
-      (error: unknown) => {
-        if (this.#closed) return
-        this.#events.emit('error', { source: 'bus', operation: 'subscribe', error: error as Error })
-        this.#retry = setTimeout(() => this.start(attempt + 1), Math.min(100 * 2 ** attempt, 2_000))
-        this.#retry.unref()
-      },
-    )
+    this.#store
+      .subscribe(this.channel, (raw) => this.#receive(raw))
+      .then(
+        async (unsubscribe) => {
+          this.#unsubscribe = unsubscribe
+          if (this.#closed) await unsubscribe()
+        },
+        (error: unknown) => {
+          if (this.#closed) return
+          this.#events.emit('error', {
+            source: 'bus',
+            operation: 'subscribe',
+            error: error as Error,
+          })
+          this.#retry = setTimeout(
+            () => this.start(attempt + 1),
+            Math.min(100 * 2 ** attempt, 2_000),
+          )
+          this.#retry.unref()
+        },
+      )
   }
 
   /** Listen to every message from other instances. */

@@ -62,21 +62,26 @@ export class Cache {
   }
 
   /** The fresh value of a key, or undefined on a miss (or when the store is unavailable). */
-  async get<T = unknown>(key: string, options: KeyOptions = {}): Promise<T | undefined> {
-    const entry = await this.getEntry<T>(key, options)
-    return entry?.value
+  get<T = unknown>(key: string, options: KeyOptions = {}): Promise<T | undefined> {
+    return this.getEntry<T>(key, options).then((entry) => entry?.value)
   }
 
   /**
    * The fresh entry of a key with its metadata (created, fresh until, tags), or undefined. Use it
    * when `undefined` itself may be a cached value.
    */
-  async getEntry<T = unknown>(key: string, options: KeyOptions = {}): Promise<Entry<T> | undefined> {
-    this.#assertOpen()
-    const started = performance.now()
-    const namespace = this.#namespace(options)
-    const entry = await this.#p.entries.read<T>(namespace, this.#p.keyspace.entry(namespace, key))
-    return this.#fresh(namespace, entry, started)
+  getEntry<T = unknown>(key: string, options: KeyOptions = {}): Promise<Entry<T> | undefined> {
+    try {
+      this.#assertOpen()
+      const started = performance.now()
+      const namespace = this.#namespace(options)
+      const keys = this.#p.keyspace.entry(namespace, key)
+      return this.#p.entries
+        .read<T>(namespace, keys)
+        .then((entry) => this.#fresh(namespace, entry, started))
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
   }
 
   /** Store a value. Resolves once written, or once the write failed open. */
@@ -95,9 +100,12 @@ export class Cache {
   }
 
   /** Read many keys of one namespace in one round trip; misses are undefined. */
-  async getMany<T = unknown>(keys: readonly string[], options: KeyOptions = {}): Promise<(T | undefined)[]> {
+  async getMany<T = unknown>(
+    keys: readonly string[],
+    options: KeyOptions = {},
+  ): Promise<(T | undefined)[]> {
     this.#assertOpen()
-    if (!Array.isArray(keys)) throw new InvalidKeyError('getMany() takes an array of keys')
+    assertArray(keys, 'getMany() takes an array of keys')
     const started = performance.now()
     const namespace = this.#namespace(options)
     const entryKeys = keys.map((key) => this.#p.keyspace.entry(namespace, key))
@@ -108,11 +116,12 @@ export class Cache {
   /** Write many entries of one namespace in one round trip. */
   async setMany<T>(entries: readonly SetManyEntry<T>[], options: SetOptions = {}): Promise<void> {
     this.#assertOpen()
-    if (!Array.isArray(entries)) throw new InvalidKeyError('setMany() takes an array of entries')
+    assertArray(entries, 'setMany() takes an array of entries')
     const namespace = this.#namespace(options)
     const fallbackTtl = this.#ttl(options.ttl, 'ttl')
     const writes = entries.map((entry, i) => {
-      const ttlMs = entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
+      const ttlMs =
+        entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
       return this.#write(namespace, entry.key, entry.value, ttlMs, entry.tags ?? options.tags)
     })
     if (writes.length > 0) await this.#p.entries.write(writes)
@@ -158,9 +167,15 @@ export class Cache {
     return undefined
   }
 
-  #write(namespace: string, key: string, value: unknown, ttlMs: number, tags: readonly string[] = []): EntryWrite {
+  #write(
+    namespace: string,
+    key: string,
+    value: unknown,
+    ttlMs: number,
+    tags: readonly string[] = [],
+  ): EntryWrite {
     const now = Date.now()
-    if (!Array.isArray(tags)) throw new InvalidKeyError('tags must be an array of strings')
+    assertArray(tags, 'tags must be an array of strings')
     return {
       namespace,
       keys: this.#p.keyspace.entry(namespace, key),
@@ -184,4 +199,9 @@ export class Cache {
   #assertOpen(): void {
     if (this.#closed) throw new CacheClosedError()
   }
+}
+
+/** Throw InvalidKeyError unless the value is an array (without narrowing it to any[]). */
+function assertArray(value: unknown, message: string): void {
+  if (!Array.isArray(value)) throw new InvalidKeyError(message)
 }

@@ -72,5 +72,16 @@ function toMilliseconds(value: unknown, option: string): number {
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
+  switch (typeof value) {
+    case 'object':
+      return 'an object'
+    case 'string':
+      return `string ${JSON.stringify(value)}`
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return `${typeof value} ${value}`
+    default:
+      return typeof value
+  }
 }

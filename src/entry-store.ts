@@ -5,7 +5,12 @@ import { CorruptEntryError, StoreUnavailableError } from './errors.js'
 import type { CacheEvents } from './events.js'
 import type { EntryKeys, Keyspace } from './keys.js'
 import type { StateLog } from './logger.js'
-import { beginComputeScript, deleteEntryScript, tagAddScript, writeEntryScript } from './store/scripts.js'
+import {
+  beginComputeScript,
+  deleteEntryScript,
+  tagAddScript,
+  writeEntryScript,
+} from './store/scripts.js'
 import type { ScriptCall, ScriptReply, Store } from './store/store.js'
 
 /** Everything the entry store works with. */
@@ -56,13 +61,17 @@ export class EntryStore {
   }
 
   /** Read one entry; a miss, a corrupt entry or a store failure all resolve to undefined. */
-  async read<T>(namespace: string, keys: EntryKeys): Promise<Entry<T> | undefined> {
-    const bytes = await this.#guard('get', undefined, () => this.#d.store.get(keys.value))
-    return bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes)
+  read<T>(namespace: string, keys: EntryKeys): Promise<Entry<T> | undefined> {
+    return this.#guard('get', undefined, () => this.#d.store.get(keys.value)).then((bytes) =>
+      bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),
+    )
   }
 
   /** Read many entries in one round trip. */
-  async readMany<T>(namespace: string, keys: readonly EntryKeys[]): Promise<(Entry<T> | undefined)[]> {
+  async readMany<T>(
+    namespace: string,
+    keys: readonly EntryKeys[],
+  ): Promise<(Entry<T> | undefined)[]> {
     const values = keys.map((k) => k.value)
     const all = await this.#guard('getMany', [], () => this.#d.store.getMany(values))
     return keys.map((k, i) => {
@@ -88,7 +97,12 @@ export class EntryStore {
   /** Delete one entry and take a new fence (in-flight writes for it are refused). */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
     const frame = this.#d.bus.frame('deleted', keys.value)
-    const args = [String(this.#d.fenceGraceMs), publish ? this.#d.bus.channel : '', frame.head, frame.tail]
+    const args = [
+      String(this.#d.fenceGraceMs),
+      publish ? this.#d.bus.channel : '',
+      frame.head,
+      frame.tail,
+    ]
     const call: ScriptCall = { script: deleteEntryScript, keys: [keys.value, keys.fence], args }
     const [deleted] = (await this.#guard('delete', [0], () => this.#d.store.run([call]))) ?? []
     return Number(deleted) > 0
@@ -99,9 +113,18 @@ export class EntryStore {
     if (keys.length === 0) return 0
     const args = (k: EntryKeys): string[] => {
       const frame = this.#d.bus.frame('deleted', k.value)
-      return [String(this.#d.fenceGraceMs), publish ? this.#d.bus.channel : '', frame.head, frame.tail]
+      return [
+        String(this.#d.fenceGraceMs),
+        publish ? this.#d.bus.channel : '',
+        frame.head,
+        frame.tail,
+      ]
     }
-    const calls = keys.map((k) => ({ script: deleteEntryScript, keys: [k.value, k.fence], args: args(k) }))
+    const calls = keys.map((k) => ({
+      script: deleteEntryScript,
+      keys: [k.value, k.fence],
+      args: args(k),
+    }))
     const replies = await this.#guard('delete', [], () => this.#d.store.run(calls))
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
@@ -125,24 +148,26 @@ export class EntryStore {
   }
 
   /** Run a store operation under the breaker and the fail-open policy. */
-  async #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
+  #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
     const breaker = this.#d.breaker
     if (breaker !== undefined && !breaker.allow()) {
-      if (this.#d.throwOnStoreError) throw new StoreUnavailableError(operation)
-      return fallback
+      if (this.#d.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
+      return Promise.resolve(fallback)
     }
-    try {
-      const result = await work()
-      breaker?.success()
-      this.#d.log.up('store')
-      return result
-    } catch (error) {
-      breaker?.failure()
-      this.#d.log.down('store', error as Error)
-      this.#d.events.emit('error', { source: 'store', operation, error: error as Error })
-      if (this.#d.throwOnStoreError) throw error
-      return fallback
-    }
+    return work().then(
+      (result) => {
+        breaker?.success()
+        this.#d.log.up('store')
+        return result
+      },
+      (error: unknown) => {
+        breaker?.failure()
+        this.#d.log.down('store', error as Error)
+        this.#d.events.emit('error', { source: 'store', operation, error: error as Error })
+        if (this.#d.throwOnStoreError) throw error
+        return fallback
+      },
+    )
   }
 
   #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): Entry<T> | undefined {

@@ -20,7 +20,14 @@ export type {
   BreakerState,
 } from './events.js'
 export type { Logger } from './logger.js'
-export type { Store, StoreWrite, StoreScript, ScriptCall, ScriptReply, MemoryDb } from './store/store.js'
+export type {
+  Store,
+  StoreWrite,
+  StoreScript,
+  ScriptCall,
+  ScriptReply,
+  MemoryDb,
+} from './store/store.js'
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js'
 export type {
   RedisConnectionInput,

@@ -42,7 +42,9 @@ export class Invalidator {
   /** Invalidate a target; resolves to the number of entries removed. */
   async invalidate(target: InvalidateTarget): Promise<number> {
     if (typeof target !== 'object' || target === null) {
-      throw new InvalidKeyError('invalidate() takes { key }, { namespace }, { tags } or { pattern }')
+      throw new InvalidKeyError(
+        'invalidate() takes { key }, { namespace }, { tags } or { pattern }',
+      )
     }
     if ('key' in target) return this.#key(target.key, target.namespace)
     if ('tags' in target) return this.#tags(target.tags)
@@ -81,7 +83,11 @@ export class Invalidator {
       args: [],
     }))
     const replies = await this.#d.store.run(calls).catch((error: unknown) => {
-      this.#d.events.emit('error', { source: 'store', operation: 'invalidate', error: error as Error })
+      this.#d.events.emit('error', {
+        source: 'store',
+        operation: 'invalidate',
+        error: error as Error,
+      })
       return [] as ScriptReply[]
     })
     const members = new Set(replies.flatMap((reply) => (reply as Buffer[]).map(String)))
@@ -109,7 +115,11 @@ export class Invalidator {
         removed += await this.#d.entries.removeMany(batch, false)
       }
     } catch (error) {
-      this.#d.events.emit('error', { source: 'store', operation: 'invalidate', error: error as Error })
+      this.#d.events.emit('error', {
+        source: 'store',
+        operation: 'invalidate',
+        error: error as Error,
+      })
     }
     return removed
   }

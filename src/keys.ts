@@ -108,6 +108,8 @@ export class Keyspace {
   /** The single pub/sub channel of every cache instance sharing this prefix. */
   readonly channel: string
   readonly #valuePrefix: string
+  // Namespaces are few and reused on every call: remember their checked, encoded form.
+  readonly #namespaces = new Map<string, string>()
 
   constructor(prefix: string) {
     this.prefix = checkPrefix(prefix)
@@ -117,12 +119,22 @@ export class Keyspace {
 
   /** The key names for `key` in `namespace`. */
   entry(namespace: string, key: string): EntryKeys {
-    const tag = `{${encodeNamespace(checkNamespace(namespace))}:${encodeKey(checkKey(key))}}`
+    const tag = `{${this.#namespacePart(namespace)}:${encodeKey(checkKey(key))}}`
     return {
       value: this.#valuePrefix + tag,
       fence: `${this.prefix}:f:${tag}`,
       lock: `${this.prefix}:l:${tag}`,
     }
+  }
+
+  #namespacePart(namespace: string): string {
+    let encoded = this.#namespaces.get(namespace)
+    if (encoded === undefined) {
+      encoded = encodeNamespace(checkNamespace(namespace))
+      if (this.#namespaces.size >= 1_000) this.#namespaces.clear()
+      this.#namespaces.set(namespace, encoded)
+    }
+    return encoded
   }
 
   /** The value key of `key` in `namespace` (the identity used in messages and stats). */

@@ -165,7 +165,9 @@ function checkStore(value: unknown): Store | undefined {
   return checkMethods(value, 'store', ['get', 'getMany', 'set', 'run', 'scan', 'close']) as Store
 }
 
-function checkLockNodes(lock: LockOptions | undefined): readonly RedisConnectionInput[] | undefined {
+function checkLockNodes(
+  lock: LockOptions | undefined,
+): readonly RedisConnectionInput[] | undefined {
   if (lock === undefined) return undefined
   if (typeof lock !== 'object' || lock === null) {
     throw new InvalidOptionError('lock', `must be an object (got ${describe(lock)})`)

@@ -41,7 +41,7 @@ export interface Envelope extends EntryMeta {
 const MAGIC = 'HL1 '
 const MAGIC_BYTES = Buffer.from(MAGIC, 'latin1')
 const NEWLINE = 0x0a
-const INTEGER = /^\d{1,16}$/
+const MAX_HEADER = 64 * 1024
 const CODEC = /^[A-Za-z0-9-]{1,32}$/
 const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vp]) /
 
@@ -55,7 +55,10 @@ export interface EnvelopeParts {
 }
 
 /** Build an envelope without its fence (see EnvelopeParts). */
-export function encodeEnvelopeParts(meta: Omit<EntryMeta, 'fence'>, payload: Uint8Array): EnvelopeParts {
+export function encodeEnvelopeParts(
+  meta: Omit<EntryMeta, 'fence'>,
+  payload: Uint8Array,
+): EnvelopeParts {
   const tags = meta.tags.length === 0 ? '-' : meta.tags.map(encodeURIComponent).join(',')
   const head = `${MAGIC}${meta.createdAt} ${meta.freshUntil} ${meta.staleUntil} `
   const tail = ` ${meta.kind === 'pass' ? 'p' : 'v'} ${meta.codec} ${tags}\n`
@@ -84,19 +87,24 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
     throw new CorruptEntryError('not a herdlock entry')
   }
   const end = bytes.indexOf(NEWLINE)
-  if (end < 0) throw new CorruptEntryError('header is not terminated')
-  const fields = bytes.toString('latin1', MAGIC.length, end).split(' ')
-  if (fields.length !== 7) throw new CorruptEntryError('header has the wrong number of fields')
-  const [created, fresh, stale, fence, kind, codec, tags] = fields as [
-    string, string, string, string, string, string, string,
-  ]
+  if (end < 0 || end > MAX_HEADER) throw new CorruptEntryError('header is not terminated')
+  // The four numbers are read straight from the bytes: this runs on every cache hit.
+  const cursor = { at: MAGIC.length }
+  const createdAt = readInteger(bytes, cursor)
+  const freshUntil = readInteger(bytes, cursor)
+  const staleUntil = readInteger(bytes, cursor)
+  const fence = readInteger(bytes, cursor)
+  const [kind, codec, tags, extra] = bytes.toString('latin1', cursor.at, end).split(' ')
+  if (extra !== undefined || tags === undefined || codec === undefined) {
+    throw new CorruptEntryError('header has the wrong number of fields')
+  }
   if (kind !== 'v' && kind !== 'p') throw new CorruptEntryError('unknown entry kind')
   if (!CODEC.test(codec)) throw new CorruptEntryError('malformed codec name')
   return {
-    createdAt: toInteger(created),
-    freshUntil: toInteger(fresh),
-    staleUntil: toInteger(stale),
-    fence: toInteger(fence),
+    createdAt,
+    freshUntil,
+    staleUntil,
+    fence,
     kind: kind === 'p' ? 'pass' : 'value',
     codec,
     tags: tags === '-' ? [] : tags.split(',').map(decodeTag),
@@ -104,9 +112,26 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
   }
 }
 
-function toInteger(text: string): number {
-  if (!INTEGER.test(text)) throw new CorruptEntryError('malformed number in header')
-  return Number(text)
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+const SPACE = 0x20
+
+/** Read 1-16 decimal digits and the space after them, advancing the cursor. */
+function readInteger(bytes: Buffer, cursor: { at: number }): number {
+  let value = 0
+  let digits = 0
+  let at = cursor.at
+  for (; at < bytes.length; at++) {
+    const byte = bytes[at]!
+    if (byte === SPACE) break
+    if (byte < DIGIT_0 || byte > DIGIT_9 || ++digits > 16) {
+      throw new CorruptEntryError('malformed number in header')
+    }
+    value = value * 10 + (byte - DIGIT_0)
+  }
+  if (digits === 0 || at >= bytes.length) throw new CorruptEntryError('malformed number in header')
+  cursor.at = at + 1
+  return value
 }
 
 function decodeTag(text: string): string {

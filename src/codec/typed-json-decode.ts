@@ -34,7 +34,7 @@ function decodeTagged(bytes: Buffer): unknown {
   const binary = bytes.subarray(jsonEnd)
   const result = JSON.parse(bytes.toString('utf8', 5, jsonEnd), (_key, value: unknown) => {
     if (value === null || typeof value !== 'object') return value
-    if (Array.isArray(value)) return restoreUndefined(value)
+    if (Array.isArray(value)) return restoreUndefined(value as unknown[])
     const record = value as Record<string, unknown>
     if (Object.hasOwn(record, '$t')) return reviveTag(record, binary) ?? UNDEFINED
     return unescapeKeys(restoreUndefined(record))

@@ -83,16 +83,22 @@ export class MemoryStore implements Store {
 
   async *scan(pattern: string): AsyncIterable<string[]> {
     this.#assertOpen('scan')
-    const regexp = globToRegExp(pattern)
-    let batch: string[] = []
-    for (const key of [...this.#data.keys()]) {
-      if (!regexp.test(key) || this.#live(key) === undefined) continue
-      batch.push(key)
-      if (batch.length < SCAN_BATCH) continue
+    // Like SCAN: batches from a snapshot of the keys, yielding to the event loop between them.
+    for (const batch of this.#scanBatches(globToRegExp(pattern))) {
+      await Promise.resolve()
       yield batch
-      batch = []
     }
-    if (batch.length > 0) yield batch
+  }
+
+  #scanBatches(regexp: RegExp): string[][] {
+    const matching = [...this.#data.keys()].filter(
+      (key) => regexp.test(key) && this.#live(key) !== undefined,
+    )
+    const batches: string[][] = []
+    for (let i = 0; i < matching.length; i += SCAN_BATCH) {
+      batches.push(matching.slice(i, i + SCAN_BATCH))
+    }
+    return batches
   }
 
   run(calls: readonly ScriptCall[]): Promise<ScriptReply[]> {

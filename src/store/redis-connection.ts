@@ -59,26 +59,32 @@ export interface Connection {
 }
 
 /** Socket options that make a client fail fast instead of hanging on a dead or hung server. */
-export function failFastClientOptions(url: string, commandTimeoutMs: number) {
+export function failFastClientOptions(url: string) {
   return {
     url,
     disableOfflineQueue: true,
     // Keeps the socket busy, so socketTimeout only fires when a server stops answering (hung).
     pingInterval: 1_000,
-    commandOptions: { timeout: commandTimeoutMs },
+    // No per-command AbortSignal: with the offline queue disabled nothing waits in node-redis's
+    // queue, and the store's own deadline bounds every call (it costs ~20% CPU per command).
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout: 2_000,
       socketTimeout: 3_000,
       // A function (not the default) so the client also reconnects after a socket timeout.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000) + Math.random() * 50,
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** retries, 1_000) + Math.random() * 50,
     },
   }
 }
 
 /** Open (or wrap) a connection. Never throws for an unreachable server: it keeps retrying. */
-export function openConnection(input: RedisConnectionInput, settings: ConnectionSettings): Connection {
+export function openConnection(
+  input: RedisConnectionInput,
+  settings: ConnectionSettings,
+): Connection {
   if (typeof input === 'string') {
-    const client = createClient(failFastClientOptions(input, settings.commandTimeoutMs))
+    const client = createClient(failFastClientOptions(input))
     return clientConnection(client as RedisClient, true, settings)
   }
   if (isCluster(input)) return clusterConnection(input, settings)
@@ -94,31 +100,45 @@ function isPool(input: Exclude<RedisConnectionInput, string>): input is RedisCli
   return 'execute' in input && !('duplicate' in input)
 }
 
-function clientConnection(client: RedisClient, owned: boolean, settings: ConnectionSettings): Connection {
+function clientConnection(
+  client: RedisClient,
+  owned: boolean,
+  settings: ConnectionSettings,
+): Connection {
   client.on('error', settings.onError)
   const firstReady = readyPromise(client)
   if (owned) client.connect().catch(settings.onError)
-  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const options = { ...BUFFERS, timeout: queueTimeout(owned, settings) }
   const send: Sender = (args) => client.sendCommand(args, options)
   const subscriber = lazySubscriber(() => client.duplicate(), settings)
   return {
     send: (args) => send(args),
     scanTargets: () => [send],
-    subscriber: subscriber.get,
+    subscriber: () => subscriber.get(),
     isReady: () => client.isReady,
-    isSubscriberReady: subscriber.isReady,
+    isSubscriberReady: () => subscriber.isReady(),
     firstReady,
     close: async () => {
       await subscriber.close()
-      client.off('error', settings.onError)
-      if (owned) await closeClient(client)
+      if (owned) await closeClient(client, settings.onError)
+      else client.off('error', settings.onError)
     },
   }
 }
 
+/**
+ * node-redis's own command timeout, which only covers time spent queued. Clients we create have
+ * no offline queue, so it is off (the store's deadline covers the caller); clients you pass in
+ * may queue while offline, so queued commands are dropped after the command timeout instead of
+ * piling up through a long outage.
+ */
+function queueTimeout(owned: boolean, settings: ConnectionSettings): number {
+  return owned ? 0 : settings.commandTimeoutMs
+}
+
 function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings): Connection {
   cluster.on('error', settings.onError)
-  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const options = { ...BUFFERS, timeout: queueTimeout(false, settings) }
   const subscriber = lazySubscriber(() => cluster.duplicate(), settings)
   return {
     send: (args, key) => cluster.sendCommand(key, false, args, options),
@@ -127,9 +147,9 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
         (master) => (args: RedisArgument[]) =>
           cluster.nodeClient(master).then((node) => node.sendCommand(args, options)),
       ),
-    subscriber: subscriber.get,
+    subscriber: () => subscriber.get(),
     isReady: () => cluster.isReady,
-    isSubscriberReady: subscriber.isReady,
+    isSubscriberReady: () => subscriber.isReady(),
     firstReady: Promise.resolve(),
     close: async () => {
       await subscriber.close()
@@ -139,7 +159,7 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
 }
 
 function poolConnection(pool: RedisClientPool, settings: ConnectionSettings): Connection {
-  const options = { ...BUFFERS, timeout: settings.commandTimeoutMs }
+  const options = { ...BUFFERS, timeout: queueTimeout(false, settings) }
   const send: Sender = (args) => pool.sendCommand(args, options)
   const subscriber = lazySubscriber(
     () => pool.execute((client) => client.duplicate()) as Promise<RedisClient>,
@@ -148,9 +168,9 @@ function poolConnection(pool: RedisClientPool, settings: ConnectionSettings): Co
   return {
     send: (args) => send(args),
     scanTargets: () => [send],
-    subscriber: subscriber.get,
+    subscriber: () => subscriber.get(),
     isReady: () => pool.isOpen && !pool.isClosing,
-    isSubscriberReady: subscriber.isReady,
+    isSubscriberReady: () => subscriber.isReady(),
     firstReady: Promise.resolve(),
     close: () => subscriber.close(),
   }
@@ -174,18 +194,24 @@ function lazySubscriber(
 ): LazySubscriber {
   let pending: Promise<Subscriber> | undefined
   let current: RedisClient | RedisCluster | undefined
+  let closed = false
+  const discard = (sub: RedisClient | RedisCluster): Promise<void> =>
+    closeClient(sub, settings.onError)
   return {
     get: () => {
       pending ??= (async () => {
         const sub = await create()
+        if (closed) {
+          await discard(sub)
+          throw new Error('the store is closed')
+        }
         current = sub
         sub.on('error', settings.onError)
         try {
           await sub.connect()
         } catch (error) {
-          sub.off('error', settings.onError)
-          if (sub.isOpen) sub.destroy()
-          current = undefined
+          if (current === sub) current = undefined
+          await discard(sub)
           throw error
         }
         return sub as unknown as Subscriber
@@ -197,18 +223,30 @@ function lazySubscriber(
     },
     isReady: () => current === undefined || current.isReady,
     close: async () => {
+      closed = true
       const sub = current
       current = undefined
-      if (sub === undefined) return
-      await closeClient(sub)
-      sub.off('error', settings.onError)
+      if (sub !== undefined) await discard(sub)
     },
   }
 }
 
 /** Close gracefully, but never wait on a dead server: destroy after a short grace period. */
-async function closeClient(client: RedisClient | RedisCluster): Promise<void> {
+async function closeClient(
+  client: RedisClient | RedisCluster,
+  onError: (error: Error) => void,
+): Promise<void> {
+  // Late errors (a ping timer firing after close) must never reach an unhandled 'error'.
+  client.off('error', onError)
+  client.on('error', ignore)
+  // node-redis can finish a connection attempt after destroy() and then stay connected:
+  // destroy again whenever it becomes ready after we closed it.
+  client.on('ready', () => client.destroy())
   if (!client.isOpen) return
+  if (!client.isReady) {
+    client.destroy()
+    return
+  }
   let timer: NodeJS.Timeout | undefined
   const grace = new Promise<'grace'>((resolve) => {
     timer = setTimeout(resolve, 500, 'grace')
@@ -217,5 +255,7 @@ async function closeClient(client: RedisClient | RedisCluster): Promise<void> {
     () => 'failed' as const,
   )
   clearTimeout(timer)
-  if (outcome !== 'closed') client.destroy()
+  if (outcome !== 'closed' && client.isOpen) client.destroy()
 }
+
+function ignore(): void {}

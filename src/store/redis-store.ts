@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreTimeoutError } from '../errors.js'
 import { withDeadline } from './deadline.js'
-import {
-  openConnection,
-  type Connection,
-  type RedisConnectionInput,
-} from './redis-connection.js'
+import { openConnection, type Connection, type RedisConnectionInput } from './redis-connection.js'
 import type {
   ScriptCall,
   ScriptReply,
@@ -130,8 +126,9 @@ export class RedisStore implements Store {
       await subscriber.subscribe(channel, fanOut)
     }
     listeners.add(listener)
-    return async () => {
+    return () => {
       listeners.delete(listener)
+      return Promise.resolve()
     }
   }
 
@@ -161,10 +158,10 @@ export class RedisStore implements Store {
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
     const started = this.#everReady ? work() : this.#connection.firstReady.then(work)
-    return withDeadline(operation, this.#timeoutMs, started).catch((error: unknown) => {
-      if (error instanceof StoreTimeoutError || error instanceof StoreError) throw error
+    return withDeadline(operation, this.#timeoutMs, started, (error) => {
+      if (error instanceof StoreTimeoutError || error instanceof StoreError) return error
       const cause = error instanceof Error ? error : new Error(String(error))
-      throw new StoreError(operation, cause.message || cause.name, { cause })
+      return new StoreError(operation, cause.message || cause.name, { cause })
     })
   }
 

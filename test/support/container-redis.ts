@@ -1,3 +1,4 @@
+import type * as TC from 'testcontainers'
 import { freePort } from './local-redis.js'
 import type { RedisNode } from './redis-node.js'
 
@@ -7,8 +8,10 @@ import type { RedisNode } from './redis-node.js'
  * pause and unpause go through the runtime (docker pause freezes the process like SIGSTOP).
  * Not exercised on machines without a container runtime.
  */
-type Testcontainers = typeof import('testcontainers')
-type StartedContainer = Awaited<ReturnType<InstanceType<Testcontainers['GenericContainer']>['start']>>
+type Testcontainers = typeof TC
+type StartedContainer = Awaited<
+  ReturnType<InstanceType<Testcontainers['GenericContainer']>['start']>
+>
 
 const image = process.env['REDIS_IMAGE'] ?? 'redis:7-alpine'
 const started = new Set<StartedContainer>()

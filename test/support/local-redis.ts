@@ -110,22 +110,31 @@ export class LocalRedis implements RedisNode {
   }
 
   pause(): Promise<void> {
-    if (this.#child === undefined) throw new Error('server is not running')
+    if (this.#child === undefined) return Promise.reject(new Error('server is not running'))
     process.kill(this.#child.pid!, 'SIGSTOP')
     this.#paused = true
     return Promise.resolve()
   }
 
+  /** Resume a paused server; a no-op when it is not paused. */
   resume(): Promise<void> {
-    if (this.#child === undefined) throw new Error('server is not running')
-    process.kill(this.#child.pid!, 'SIGCONT')
+    if (this.#child !== undefined && this.#paused) process.kill(this.#child.pid!, 'SIGCONT')
     this.#paused = false
     return Promise.resolve()
   }
 
   async #spawn(): Promise<void> {
     const bin = process.env['REDIS_SERVER_BIN'] ?? 'redis-server'
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (d: Buffer) => (output += d.toString()))

@@ -24,6 +24,24 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 export async function mochaGlobalTeardown(): Promise<void> {
   await stopAllNodes()
+  armLeakWatchdog()
+}
+
+/**
+ * A suite that leaves a socket, timer or child process behind would keep mocha alive forever.
+ * Fail fast instead: if the process is still running a few seconds after the last test, list
+ * what holds it open and exit non-zero. The timer is unref'd, so it never keeps anything alive.
+ */
+function armLeakWatchdog(): void {
+  const timer = setTimeout(() => {
+    const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles()
+    const names = handles.map((handle) => handle.constructor.name)
+    console.error(
+      `[redis-fixture] the test run leaked handles and did not exit: ${names.join(', ')}`,
+    )
+    process.exit(1)
+  }, 10_000)
+  timer.unref()
 }
 
 function log(message: string): void {

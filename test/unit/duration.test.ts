@@ -26,7 +26,10 @@ describe('parseDuration', () => {
   })
 
   it('names the option in type errors', () => {
-    expect(() => parseDuration('5 minutes', 'defaultTtl')).to.throw(InvalidOptionError, /"defaultTtl"/)
+    expect(() => parseDuration('5 minutes', 'defaultTtl')).to.throw(
+      InvalidOptionError,
+      /"defaultTtl"/,
+    )
     expect(() => parseDuration('10', 'lockTtl')).to.throw(InvalidOptionError, /"lockTtl"/)
     expect(() => parseDuration({}, 'ttl')).to.throw(InvalidOptionError, /got an object/)
     expect(() => parseDuration(null, 'ttl')).to.throw(InvalidOptionError, /got null/)
