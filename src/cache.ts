@@ -5,7 +5,11 @@ import type { Entry } from './entry-codec.js'
 import type { EntryStore, EntryWrite } from './entry-store.js'
 import { CacheClosedError, InvalidKeyError } from './errors.js'
 import type { CacheEventListener, CacheEventName, CacheEvents } from './events.js'
+import type { FnCache } from './fn-cache.js'
+import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
+import type { CacheFnResult } from './fn-shared.js'
 import type { InvalidateTarget, Invalidator } from './invalidation.js'
+import type { DistributedLock } from './lock/lock.js'
 import { checkTag, type Keyspace } from './keys.js'
 import type { ResolvedCacheOptions } from './options.js'
 import type { Store } from './store/store.js'
@@ -44,6 +48,8 @@ export interface CacheParts {
   readonly invalidator: Invalidator
   readonly bus: Bus
   readonly events: CacheEvents
+  readonly fn: FnCache
+  readonly lock: DistributedLock
   /** Extra resources to close with the cache (lock clients, timers), in order. */
   readonly closers: readonly (() => Promise<void>)[]
 }
@@ -59,6 +65,37 @@ export class Cache {
 
   constructor(parts: CacheParts) {
     this.#p = parts
+  }
+
+  /**
+   * Return the cached value for `key`, or compute it with `fn` once across every instance that
+   * shares the store: concurrent callers here share one computation, callers elsewhere wait for
+   * its result. Errors thrown by `fn` reach the callers unchanged and are not cached. Bound, so
+   * `const { cacheFn } = cache` works.
+   *
+   * @example
+   * const table = await cache.cacheFn(`table:${league}`, () => computeTable(league), {
+   *   ttl: '30s', namespace: 'tables', staleWhileRevalidate: '1m',
+   * })
+   */
+  readonly cacheFn = <T>(
+    key: string,
+    fn: CacheFnFunction<T>,
+    options: CacheFnOptions<T> = {},
+  ): Promise<T> => this.cacheFnResult(key, fn, options).then((result) => result.value)
+
+  /**
+   * Like `cacheFn`, with how the value was obtained: `hit` (stored, possibly just computed by
+   * another instance), `stale` or `miss` (computed here), plus its creation and freshness times.
+   * Bound.
+   */
+  readonly cacheFnResult = <T>(
+    key: string,
+    fn: CacheFnFunction<T>,
+    options: CacheFnOptions<T> = {},
+  ): Promise<CacheFnResult<T>> => {
+    if (this.#closed) return Promise.reject(new CacheClosedError())
+    return this.#p.fn.run(key, fn, options)
   }
 
   /** The fresh value of a key, or undefined on a miss (or when the store is unavailable). */

@@ -5,13 +5,20 @@ import { Cache } from './cache.js'
 import { EntryCodec } from './entry-codec.js'
 import { EntryStore } from './entry-store.js'
 import { CacheEvents } from './events.js'
+import { SingleFlight } from './flight.js'
+import { FnCache } from './fn-cache.js'
 import { Invalidator } from './invalidation.js'
 import { Keyspace } from './keys.js'
+import { L1Tier } from './l1.js'
+import { LocalLock } from './lock/local-lock.js'
+import type { DistributedLock } from './lock/lock.js'
+import { RedlockLock } from './lock/redlock-lock.js'
 import { StateLog } from './logger.js'
 import { resolveCacheOptions, type CacheOptions, type ResolvedCacheOptions } from './options.js'
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
 import type { Store } from './store/store.js'
+import { WaiterRegistry } from './waiters.js'
 
 /** How long a fence outlives the last write or delete of its key. */
 const FENCE_GRACE_MS = 60_000
@@ -23,8 +30,9 @@ const FENCE_GRACE_MS = 60_000
  *
  * @example
  * const cache = createCache({ redis: process.env.REDIS_URL, prefix: 'myapp', defaultTtl: '5m' })
- * await cache.set('user:1', { name: 'Ada' }, { ttl: '30s', namespace: 'users' })
- * const user = await cache.get('user:1', { namespace: 'users' })
+ * const prediction = await cache.cacheFn(`prediction:${id}`, () => computePrediction(id), {
+ *   ttl: '5m', namespace: 'predictions', staleWhileRevalidate: '1m',
+ * })
  * await cache.close()
  */
 export function createCache(options: CacheOptions = {}): Cache {
@@ -34,11 +42,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const { store, owned } = openStore(resolved, events, log)
   const keyspace = new Keyspace(resolved.prefix)
   const bus = new Bus(store, keyspace.channel, randomBytes(8).toString('hex'), events)
-  const breaker = resolved.breaker
-    ? new CircuitBreaker(resolved.breaker, (state, previous) =>
-        events.emit('breaker:state', { state, previous }),
-      )
-    : undefined
+  const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus)
   const entries = new EntryStore({
     store,
     codec: new EntryCodec(resolved.serializer),
@@ -46,10 +50,25 @@ export function createCache(options: CacheOptions = {}): Cache {
     bus,
     events,
     log,
-    breaker,
+    breaker: openBreaker(resolved, events),
     throwOnStoreError: resolved.throwOnStoreError,
     fenceGraceMs: FENCE_GRACE_MS,
+    l1,
   })
+  const lock = openLock(resolved, store, events, log)
+  const fn = new FnCache(
+    {
+      entries,
+      lock,
+      bus,
+      events,
+      waiters: new WaiterRegistry(bus),
+      flights: new SingleFlight(),
+      refreshes: new SingleFlight(),
+      log,
+    },
+    { keyspace, namespace: resolved.namespace, defaults: resolved.fnDefaults },
+  )
   const invalidator = new Invalidator({
     store,
     entries,
@@ -68,8 +87,20 @@ export function createCache(options: CacheOptions = {}): Cache {
     invalidator,
     bus,
     events,
-    closers: [],
+    fn,
+    lock,
+    closers: [() => lock.close(), () => Promise.resolve(l1?.clear())],
   })
+}
+
+function openBreaker(
+  options: ResolvedCacheOptions,
+  events: CacheEvents,
+): CircuitBreaker | undefined {
+  if (options.breaker === undefined) return undefined
+  return new CircuitBreaker(options.breaker, (state, previous) =>
+    events.emit('breaker:state', { state, previous }),
+  )
 }
 
 function openStore(
@@ -89,4 +120,22 @@ function openStore(
     },
   })
   return { store, owned: true }
+}
+
+/** Redlock over `lock.nodes`, else over the store's Redis; in-process for the memory store. */
+function openLock(
+  options: ResolvedCacheOptions,
+  store: Store,
+  events: CacheEvents,
+  log: StateLog,
+): DistributedLock {
+  const nodes = options.lockNodes ?? (options.redis === undefined ? undefined : [options.redis])
+  if (nodes === undefined) return LocalLock.for(store)
+  return new RedlockLock(nodes, {
+    commandTimeoutMs: options.commandTimeoutMs,
+    onError: (error) => {
+      log.down('lock', error)
+      events.emit('error', { source: 'lock', operation: 'connection', error })
+    },
+  })
 }

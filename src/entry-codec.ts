@@ -13,6 +13,13 @@ export interface Entry<T = unknown> extends EntryMeta {
   readonly value: T
   /** Size of the stored bytes. */
   readonly bytes: number
+  /** Where it was read from: the in-process L1 tier or the store. */
+  readonly tier: 'l1' | 'store'
+}
+
+/** An entry as the core handles it: with its serialized value, for the L1 tier. */
+export interface StoredEntry<T = unknown> extends Entry<T> {
+  readonly payload: Buffer
 }
 
 /** What a new entry needs besides its value. */
@@ -32,6 +39,11 @@ export class EntryCodec {
     this.#serializer = serializer
   }
 
+  /** The serializer's name, written into every entry. */
+  get name(): string {
+    return this.#serializer.name
+  }
+
   /** Encode an entry without its fence (the write script adds it). */
   encode(value: unknown, spec: EntrySpec): EnvelopeParts {
     const payload = spec.kind === 'pass' ? Buffer.alloc(0) : this.#serialize(value)
@@ -39,22 +51,29 @@ export class EntryCodec {
   }
 
   /** Decode stored bytes; throws CorruptEntryError when they are not a usable entry. */
-  decode<T>(bytes: Buffer): Entry<T> {
+  decode<T>(bytes: Buffer): StoredEntry<T> {
     const envelope = decodeEnvelope(bytes)
     if (envelope.codec !== this.#serializer.name) {
       throw new CorruptEntryError(`written by serializer "${envelope.codec}"`)
     }
-    const value = envelope.kind === 'pass' ? undefined : this.#deserialize(envelope.payload)
+    return this.entry<T>(envelope, envelope.payload, bytes.length, 'store')
+  }
+
+  /** Build an entry from metadata and a serialized value (store reads and L1 hits). */
+  entry<T>(meta: EntryMeta, payload: Buffer, bytes: number, tier: 'l1' | 'store'): StoredEntry<T> {
+    const value = meta.kind === 'pass' ? undefined : this.#deserialize(payload)
     return {
-      createdAt: envelope.createdAt,
-      freshUntil: envelope.freshUntil,
-      staleUntil: envelope.staleUntil,
-      fence: envelope.fence,
-      kind: envelope.kind,
-      codec: envelope.codec,
-      tags: envelope.tags,
+      createdAt: meta.createdAt,
+      freshUntil: meta.freshUntil,
+      staleUntil: meta.staleUntil,
+      fence: meta.fence,
+      kind: meta.kind,
+      codec: meta.codec,
+      tags: meta.tags,
       value: value as T,
-      bytes: bytes.length,
+      bytes,
+      tier,
+      payload,
     }
   }
 

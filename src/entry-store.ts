@@ -1,9 +1,10 @@
 import type { CircuitBreaker } from './breaker.js'
 import type { Bus } from './bus.js'
-import type { Entry, EntryCodec, EntrySpec } from './entry-codec.js'
+import type { EntryCodec, EntrySpec, StoredEntry } from './entry-codec.js'
 import { CorruptEntryError, StoreUnavailableError } from './errors.js'
 import type { CacheEvents } from './events.js'
 import type { EntryKeys, Keyspace } from './keys.js'
+import type { L1Tier } from './l1.js'
 import type { StateLog } from './logger.js'
 import {
   beginComputeScript,
@@ -25,6 +26,8 @@ export interface EntryStoreDeps {
   readonly throwOnStoreError: boolean
   /** How long a fence outlives the last write or delete of its key, in ms. */
   readonly fenceGraceMs: number
+  /** The optional in-process tier. */
+  readonly l1: L1Tier | undefined
 }
 
 /** One entry to write. */
@@ -44,7 +47,7 @@ export type WriteOutcome =
 
 /** What the lock holder's re-check found. */
 export type BeginOutcome =
-  | { readonly status: 'fresh'; readonly entry: Entry }
+  | { readonly status: 'fresh'; readonly entry: StoredEntry }
   | { readonly status: 'fence'; readonly fence: number }
   | { readonly status: 'failed' }
 
@@ -60,22 +63,40 @@ export class EntryStore {
     this.#d = deps
   }
 
-  /** Read one entry; a miss, a corrupt entry or a store failure all resolve to undefined. */
-  read<T>(namespace: string, keys: EntryKeys): Promise<Entry<T> | undefined> {
+  /** The entry held in L1, if the tier is on and holds a live copy. */
+  fromL1<T>(keys: EntryKeys, now: number): StoredEntry<T> | undefined {
+    const slot = this.#d.l1?.get(keys.value, now)
+    if (slot === undefined) return undefined
+    return this.#d.codec.entry<T>(slot.meta, slot.payload, slot.payload.length, 'l1')
+  }
+
+  /**
+   * Read one entry (L1 first when on); a miss, a corrupt entry or a store failure all resolve
+   * to undefined.
+   */
+  read<T>(namespace: string, keys: EntryKeys): Promise<StoredEntry<T> | undefined> {
+    const local = this.#d.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now())
+    if (local !== undefined) return Promise.resolve(local)
     return this.#guard('get', undefined, () => this.#d.store.get(keys.value)).then((bytes) =>
       bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),
     )
   }
 
-  /** Read many entries in one round trip. */
+  /** Read many entries in one round trip (L1 first when on). */
   async readMany<T>(
     namespace: string,
     keys: readonly EntryKeys[],
-  ): Promise<(Entry<T> | undefined)[]> {
-    const values = keys.map((k) => k.value)
+  ): Promise<(StoredEntry<T> | undefined)[]> {
+    const now = Date.now()
+    const local = keys.map((k) => (this.#d.l1 === undefined ? undefined : this.fromL1<T>(k, now)))
+    const missing = keys.filter((_, i) => local[i] === undefined)
+    if (missing.length === 0) return local
+    const values = missing.map((k) => k.value)
     const all = await this.#guard('getMany', [], () => this.#d.store.getMany(values))
+    let next = 0
     return keys.map((k, i) => {
-      const bytes = all[i]
+      if (local[i] !== undefined) return local[i]
+      const bytes = all[next++]
       return bytes === undefined ? undefined : this.#decode<T>(namespace, k, bytes)
     })
   }
@@ -87,15 +108,26 @@ export class EntryStore {
     const replies = await this.#guard('set', undefined, () => this.#d.store.run(flat))
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
     let index = 0
-    return calls.map(({ calls: group, bytes }, i) => {
+    return calls.map(({ calls: group, bytes, payload }, i) => {
       const reply = replies[index] as readonly ScriptReply[]
       index += group.length
-      return this.#writeOutcome(writes[i]!.namespace, reply, bytes)
+      const write = writes[i]!
+      const outcome = this.#writeOutcome(write.namespace, reply, bytes)
+      if (outcome.status === 'written') this.#keepInL1(write, outcome.fence, payload)
+      else this.#d.l1?.delete(write.keys.value)
+      return outcome
     })
+  }
+
+  #keepInL1(write: EntryWrite, fence: number, payload: Buffer): void {
+    const { namespace, keys, createdAt, freshUntil, staleUntil, kind, tags } = write
+    const meta = { createdAt, freshUntil, staleUntil, fence, kind, codec: this.#d.codec.name, tags }
+    this.#d.l1?.set(keys.value, namespace, meta, payload, Date.now())
   }
 
   /** Delete one entry and take a new fence (in-flight writes for it are refused). */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
+    this.#d.l1?.delete(keys.value)
     const frame = this.#d.bus.frame('deleted', keys.value)
     const args = [
       String(this.#d.fenceGraceMs),
@@ -111,6 +143,7 @@ export class EntryStore {
   /** Delete many entries; resolves to how many existed. */
   async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
     if (keys.length === 0) return 0
+    for (const k of keys) this.#d.l1?.delete(k.value)
     const args = (k: EntryKeys): string[] => {
       const frame = this.#d.bus.frame('deleted', k.value)
       return [
@@ -129,12 +162,20 @@ export class EntryStore {
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
-  /** The lock holder's re-check: a fresh entry if one appeared, else a new fence. */
-  async begin(namespace: string, keys: EntryKeys, now: number): Promise<BeginOutcome> {
+  /**
+   * The lock holder's re-check: a fresh entry created after `createdAfter` if one appeared
+   * (another instance computed it meanwhile), else a new fence.
+   */
+  async begin(
+    namespace: string,
+    keys: EntryKeys,
+    now: number,
+    createdAfter = 0,
+  ): Promise<BeginOutcome> {
     const call: ScriptCall = {
       script: beginComputeScript,
       keys: [keys.value, keys.fence],
-      args: [String(now), String(this.#d.fenceGraceMs)],
+      args: [String(now), String(this.#d.fenceGraceMs), String(createdAfter)],
     }
     const replies = await this.#guard('begin', undefined, () => this.#d.store.run([call]))
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
@@ -170,9 +211,11 @@ export class EntryStore {
     )
   }
 
-  #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): Entry<T> | undefined {
+  #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): StoredEntry<T> | undefined {
     try {
-      return this.#d.codec.decode<T>(bytes)
+      const entry = this.#d.codec.decode<T>(bytes)
+      this.#d.l1?.set(keys.value, namespace, entry, entry.payload, Date.now())
+      return entry
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error
       this.#d.events.emit('cache:corrupt', { namespace, error })
@@ -182,7 +225,7 @@ export class EntryStore {
     }
   }
 
-  #writeCalls(w: EntryWrite): { calls: ScriptCall[]; bytes: number } {
+  #writeCalls(w: EntryWrite): { calls: ScriptCall[]; bytes: number; payload: Buffer } {
     const parts = this.#d.codec.encode(w.value, w)
     const ttlMs = Math.max(1, w.staleUntil - Date.now())
     const frame = this.#d.bus.frame('written', w.keys.value)
@@ -205,7 +248,11 @@ export class EntryStore {
       keys: [this.#d.keyspace.tagSet(tag)],
       args: [String(ttlMs), w.keys.value],
     }))
-    return { calls: [write, ...tags], bytes: parts.head.length + parts.tail.length }
+    return {
+      calls: [write, ...tags],
+      bytes: parts.head.length + parts.tail.length,
+      payload: parts.payload,
+    }
   }
 
   #writeOutcome(namespace: string, reply: readonly ScriptReply[], bytes: number): WriteOutcome {

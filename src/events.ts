@@ -51,7 +51,13 @@ export interface CacheEventMap {
   /** A stored entry could not be decoded; it was deleted and treated as a miss. */
   'cache:corrupt': { namespace: string; error: Error }
   /** The user's function ran (in this process). */
-  'fn:run': { namespace: string; durationMs: number; ok: boolean; reason: 'lock' | 'fallback' }
+  'fn:run': {
+    namespace: string
+    durationMs: number
+    ok: boolean
+    /** Why it ran here: lock won, takeover after a holder died, lock/store down, wait timeout, or a "pass". */
+    reason: 'lock' | 'takeover' | 'fallback' | 'wait-timeout' | 'pass'
+  }
   /** A call shared the in-process flight of another call for the same key. */
   'fn:coalesced': { namespace: string }
   /** A caller waited for another instance's computation. */

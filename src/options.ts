@@ -3,6 +3,7 @@ import type { Serializer } from './codec/serializer.js'
 import { describe, parseDuration, type Duration } from './duration.js'
 import { InvalidOptionError, OptionRangeError } from './errors.js'
 import type { Emitter } from './events.js'
+import { resolveFnDefaults, type CacheFnDefaults, type ResolvedFnDefaults } from './fn-options.js'
 import { checkNamespace, checkPrefix } from './keys.js'
 import type { Logger } from './logger.js'
 import type { RedisConnectionInput } from './store/redis-connection.js'
@@ -56,6 +57,25 @@ export interface CacheOptions {
    * @default false
    */
   throwOnStoreError?: boolean
+  /** Defaults for every `cacheFn` call (each call can override them). */
+  cacheFn?: CacheFnDefaults
+  /**
+   * The optional in-process tier in front of Redis, kept coherent across instances through
+   * pub/sub. Off unless given.
+   * @default false
+   */
+  l1?: false | L1Options
+}
+
+/** Options of the L1 tier. */
+export interface L1Options {
+  /** Memory bound in bytes. @default 16777216 (16 MiB) */
+  maxBytes?: number
+  /**
+   * Longest an entry is served from L1 without asking Redis again; bounds staleness if an
+   * invalidation notice is lost. @default '30s'
+   */
+  maxTtl?: Duration
 }
 
 /** Distributed lock options. */
@@ -85,6 +105,8 @@ export const DEFAULTS = Object.freeze({
   breakerThreshold: 3,
   breakerCooldown: '500ms',
   throwOnStoreError: false,
+  l1MaxBytes: 16 * 1024 * 1024,
+  l1MaxTtl: '30s',
 } as const)
 
 /** Options after validation: durations in ms, defaults applied. */
@@ -102,6 +124,8 @@ export interface ResolvedCacheOptions {
   readonly emitter: Emitter | undefined
   readonly logger: Logger | undefined
   readonly throwOnStoreError: boolean
+  readonly fnDefaults: ResolvedFnDefaults
+  readonly l1: { readonly maxBytes: number; readonly maxTtlMs: number } | undefined
 }
 
 /** Validate options once, at construction; every error names the option. */
@@ -131,6 +155,23 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
     emitter: checkMethods(options.emitter, 'emitter', ['emit', 'on', 'off']),
     logger: checkMethods(options.logger, 'logger', ['debug', 'info', 'warn', 'error']),
     throwOnStoreError: checkBoolean(options.throwOnStoreError, 'throwOnStoreError') ?? false,
+    fnDefaults: resolveFnDefaults(
+      options.cacheFn,
+      parseDuration(options.defaultTtl ?? DEFAULTS.defaultTtl, 'defaultTtl'),
+    ),
+    l1: checkL1(options.l1),
+  })
+}
+
+function checkL1(value: unknown): ResolvedCacheOptions['l1'] {
+  if (value === undefined || value === false) return undefined
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidOptionError('l1', `must be false or an object (got ${describe(value)})`)
+  }
+  const l1 = value as L1Options
+  return Object.freeze({
+    maxBytes: positiveInteger(l1.maxBytes ?? DEFAULTS.l1MaxBytes, 'l1.maxBytes'),
+    maxTtlMs: parseDuration(l1.maxTtl ?? DEFAULTS.l1MaxTtl, 'l1.maxTtl'),
   })
 }
 

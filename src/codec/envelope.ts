@@ -6,14 +6,15 @@ import { CorruptEntryError } from '../errors.js'
  *
  *   HL1 <createdAt> <freshUntil> <staleUntil> <fence> <kind> <codec> <tags>\n<payload>
  *
- * Times are epoch milliseconds, the fence a non-negative integer, `kind` is `v` (a value) or `p`
- * (a "pass" marker: the last result was not storable, so callers should not queue behind a lock),
+ * Times are epoch milliseconds, the fence a non-negative integer, `kind` is `v` (a value), `p`
+ * (a "pass" marker: the last result was not storable, so callers should not queue behind a lock)
+ * or `e` (a cached failure of the function, only when `errorTtl` asks for it),
  * `codec` names the serializer and `tags` is a comma-separated list of URI-encoded tags, or `-`.
  * Lua scripts read the numbers with one `string.match` without touching the payload.
  */
 
 /** What kind of entry an envelope holds. */
-export type EntryKind = 'value' | 'pass'
+export type EntryKind = 'value' | 'pass' | 'error'
 
 /** Metadata stored with every entry. */
 export interface EntryMeta {
@@ -38,12 +39,18 @@ export interface Envelope extends EntryMeta {
   readonly payload: Buffer
 }
 
+const KIND_CHAR: Readonly<Record<EntryKind, string>> = { value: 'v', pass: 'p', error: 'e' }
+const CHAR_KIND: ReadonlyMap<string, EntryKind> = new Map([
+  ['v', 'value'],
+  ['p', 'pass'],
+  ['e', 'error'],
+])
 const MAGIC = 'HL1 '
 const MAGIC_BYTES = Buffer.from(MAGIC, 'latin1')
 const NEWLINE = 0x0a
 const MAX_HEADER = 64 * 1024
 const CODEC = /^[A-Za-z0-9-]{1,32}$/
-const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vp]) /
+const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vpe]) /
 
 /**
  * An envelope split around its fence number, so a Lua script can write the fence it assigns:
@@ -52,6 +59,8 @@ const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vp]) /
 export interface EnvelopeParts {
   readonly head: Buffer
   readonly tail: Buffer
+  /** The serialized value alone (the end of `tail`). */
+  readonly payload: Buffer
 }
 
 /** Build an envelope without its fence (see EnvelopeParts). */
@@ -61,10 +70,14 @@ export function encodeEnvelopeParts(
 ): EnvelopeParts {
   const tags = meta.tags.length === 0 ? '-' : meta.tags.map(encodeURIComponent).join(',')
   const head = `${MAGIC}${meta.createdAt} ${meta.freshUntil} ${meta.staleUntil} `
-  const tail = ` ${meta.kind === 'pass' ? 'p' : 'v'} ${meta.codec} ${tags}\n`
+  const tail = ` ${KIND_CHAR[meta.kind]} ${meta.codec} ${tags}\n`
+  const bytes = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
   return {
     head: Buffer.from(head, 'latin1'),
-    tail: Buffer.concat([Buffer.from(tail, 'latin1'), payload]),
+    tail: Buffer.concat([Buffer.from(tail, 'latin1'), bytes]),
+    payload: bytes,
   }
 }
 
@@ -78,7 +91,7 @@ export function encodeEnvelope(meta: EntryMeta, payload: Uint8Array): Buffer {
 export function peekEnvelope(bytes: Buffer): { freshUntil: number; kind: EntryKind } | undefined {
   const match = PEEK.exec(bytes.toString('latin1', 0, Math.min(bytes.length, 80)))
   if (match === null) return undefined
-  return { freshUntil: Number(match[1]), kind: match[2] === 'p' ? 'pass' : 'value' }
+  return { freshUntil: Number(match[1]), kind: CHAR_KIND.get(match[2] ?? 'v') ?? 'value' }
 }
 
 /** Parse stored bytes; throws CorruptEntryError for anything that is not a valid envelope. */
@@ -98,14 +111,15 @@ export function decodeEnvelope(bytes: Buffer): Envelope {
   if (extra !== undefined || tags === undefined || codec === undefined) {
     throw new CorruptEntryError('header has the wrong number of fields')
   }
-  if (kind !== 'v' && kind !== 'p') throw new CorruptEntryError('unknown entry kind')
+  const entryKind = CHAR_KIND.get(kind ?? '')
+  if (entryKind === undefined) throw new CorruptEntryError('unknown entry kind')
   if (!CODEC.test(codec)) throw new CorruptEntryError('malformed codec name')
   return {
     createdAt,
     freshUntil,
     staleUntil,
     fence,
-    kind: kind === 'p' ? 'pass' : 'value',
+    kind: entryKind,
     codec,
     tags: tags === '-' ? [] : tags.split(',').map(decodeTag),
     payload: bytes.subarray(end + 1),

@@ -92,16 +92,18 @@ return {1, f}`,
 }
 
 /**
- * The lock holder's re-check. KEYS: value, fence. ARGV: now (ms), fence keep ms.
- * Returns ['0', envelope] when a fresh value exists, else [new fence].
+ * The lock holder's re-check. KEYS: value, fence. ARGV: now (ms), fence keep ms, created after
+ * (ms; a refresh only accepts an entry newer than the one it refreshes, a miss passes 0).
+ * Returns ['0', envelope] when such a fresh value exists, else [new fence].
  */
 export const beginComputeScript: StoreScript = {
   name: 'begin',
   lua: `
 local v = redis.call('GET', KEYS[1])
 if v then
-  local fresh, kind = string.match(v, '^HL1 %d+ (%d+) %d+ %d+ (%a) ')
-  if fresh and kind == 'v' and tonumber(fresh) > tonumber(ARGV[1]) then return {'0', v} end
+  local created, fresh, kind = string.match(v, '^HL1 (%d+) (%d+) %d+ %d+ (%a) ')
+  if fresh and kind == 'v' and tonumber(fresh) > tonumber(ARGV[1])
+    and tonumber(created) > tonumber(ARGV[3] or '0') then return {'0', v} end
 end
 local fence
 local f
@@ -110,8 +112,9 @@ return {f}`,
   memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
     const value = db.get(valueKey)
     if (value !== undefined) {
-      const match = /^HL1 \d+ (\d+) \d+ \d+ ([a-z]) /.exec(value.toString('latin1', 0, 80))
-      if (match && match[2] === 'v' && Number(match[1]) > num(args[0])) {
+      const match = /^HL1 (\d+) (\d+) \d+ \d+ ([a-z]) /.exec(value.toString('latin1', 0, 80))
+      const fresh = match !== null && match[3] === 'v' && Number(match[2]) > num(args[0])
+      if (fresh && Number(match[1]) > num(args[2])) {
         return [Buffer.from('0'), value]
       }
     }

@@ -134,7 +134,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
             {
               script: beginComputeScript,
               keys: [value, fence],
-              args: [String(Date.now()), '20000'],
+              args: [String(Date.now()), '20000', '0'],
             },
           ])
         )[0] as ScriptReply[]
@@ -169,7 +169,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     it('runs the delete script: removes the value and refuses writes already in flight', async () => {
       const [value, fence] = [`${p}:v:{d}`, `${p}:f:{d}`]
       const [[f]] = (await store.run([
-        { script: beginComputeScript, keys: [value, fence], args: ['0', '20000'] },
+        { script: beginComputeScript, keys: [value, fence], args: ['0', '20000', '0'] },
       ])) as [[Buffer]]
       const [deleted] = await store.run([
         { script: deleteEntryScript, keys: [value, fence], args: ['20000', '', '', ''] },

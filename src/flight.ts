@@ -1,0 +1,34 @@
+/**
+ * In-process single flight: concurrent calls for one key share one promise, so a process never
+ * computes (or even reads) the same key twice at once. Every caller gets the same value or the
+ * same error.
+ */
+export class SingleFlight {
+  readonly #flights = new Map<string, Promise<unknown>>()
+
+  /** Whether a flight for `key` is running. */
+  has(key: string): boolean {
+    return this.#flights.has(key)
+  }
+
+  /** Number of flights in progress. */
+  get size(): number {
+    return this.#flights.size
+  }
+
+  /**
+   * Join the flight for `key`, or start one with `work`. `joined` tells the caller whether it
+   * shared an existing flight.
+   */
+  run<T>(key: string, work: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
+    const existing = this.#flights.get(key) as Promise<T> | undefined
+    if (existing !== undefined) return { promise: existing, joined: true }
+    const promise = Promise.resolve()
+      .then(work)
+      .finally(() => {
+        if (this.#flights.get(key) === promise) this.#flights.delete(key)
+      })
+    this.#flights.set(key, promise)
+    return { promise, joined: false }
+  }
+}

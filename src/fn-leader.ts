@@ -1,0 +1,266 @@
+import type { StoredEntry } from './entry-codec.js'
+import type { EntryWrite } from './entry-store.js'
+import { HardTimeoutError, SerializationError } from './errors.js'
+import type { CacheFnFunction, FnPlan } from './fn-options.js'
+import {
+  fromEntry,
+  staleIfError,
+  toWire,
+  type CacheFnResult,
+  type FnDeps,
+  type RunReason,
+} from './fn-shared.js'
+import type { LockHandle } from './lock/lock.js'
+import { runFunction, softTimeout } from './run-fn.js'
+
+/**
+ * The computing side of cacheFn: re-check and take a fence, run the function (extending the
+ * lock while it runs), store the result under the fence, announce it, release the lock. Also
+ * used without a lock when the lock is unavailable or a waiter gave up waiting: the write is
+ * fenced either way, so the newest computation wins.
+ */
+export async function lead<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  fn: CacheFnFunction<T>,
+  stale: StoredEntry<T> | undefined,
+  handle: LockHandle | undefined,
+  reason: RunReason,
+): Promise<CacheFnResult<T>> {
+  let begin
+  try {
+    // A refresh of a still-fresh value (eager refresh) only yields to a newer entry.
+    const createdAfter = stale !== undefined && stale.freshUntil > Date.now() ? stale.createdAt : 0
+    begin = await d.entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter)
+  } catch (error) {
+    await handle?.release()
+    throw error
+  }
+  if (begin.status === 'fresh') {
+    // Another instance stored it between our read and our lock: nothing to compute.
+    await handle?.release()
+    return fromEntry(begin.entry as StoredEntry<T>, 'hit')
+  }
+  const fence = begin.status === 'fence' ? begin.fence : undefined
+  const work = compute(d, plan, fn, stale, fence, handle, reason)
+  const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
+  return softTimeout(work, plan.softTimeoutMs, fallback, () => {
+    d.events.emit('fn:timeout', { namespace: plan.namespace, kind: 'soft' })
+    d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'timeout' })
+  })
+}
+
+/** Run the function without the lock and without storing (after a "pass" notice). */
+export async function runDirect<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  fn: CacheFnFunction<T>,
+): Promise<CacheFnResult<T>> {
+  const started = performance.now()
+  try {
+    const value = await runFunction(fn, plan, undefined)
+    reportRun(d, plan, started, true, 'pass')
+    const now = Date.now()
+    return { value, status: 'miss', tier: undefined, createdAt: now, freshUntil: now }
+  } catch (error) {
+    reportRun(d, plan, started, false, 'pass')
+    throw error
+  }
+}
+
+async function compute<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  fn: CacheFnFunction<T>,
+  stale: StoredEntry<T> | undefined,
+  fence: number | undefined,
+  handle: LockHandle | undefined,
+  reason: RunReason,
+): Promise<CacheFnResult<T>> {
+  const heartbeat = handle === undefined ? undefined : keepAlive(d, plan, handle)
+  const started = performance.now()
+  try {
+    let value: T
+    try {
+      value = await runFunction(fn, plan, stale?.kind === 'value' ? stale.value : undefined)
+    } catch (error) {
+      heartbeat?.stop()
+      return await onFailure(d, plan, error, stale, fence, started, reason)
+    }
+    heartbeat?.stop()
+    reportRun(d, plan, started, true, reason)
+    return await storeResult(d, plan, value, fence)
+  } finally {
+    // Released only after the write: a new holder must find the value, not recompute it.
+    await handle?.release()
+  }
+}
+
+async function onFailure<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  error: unknown,
+  stale: StoredEntry<T> | undefined,
+  fence: number | undefined,
+  started: number,
+  reason: RunReason,
+): Promise<CacheFnResult<T>> {
+  reportRun(d, plan, started, false, reason)
+  if (error instanceof HardTimeoutError) {
+    d.events.emit('fn:timeout', { namespace: plan.namespace, kind: 'hard' })
+  }
+  await announceFailure(d, plan, error, fence)
+  const fallback = staleIfError(plan, stale)
+  if (fallback === undefined) throw error
+  d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'error' })
+  return fromEntry(fallback, 'stale')
+}
+
+/** Tell waiting instances (they fail the same way instead of each re-running the function). */
+async function announceFailure<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  error: unknown,
+  fence: number | undefined,
+): Promise<void> {
+  const wire = toWire(error)
+  if (plan.errorTtlMs > 0) {
+    const [outcome] = await d.entries.write([marker(plan, 'error', wire, plan.errorTtlMs, fence)])
+    if (outcome?.status === 'written') return
+  }
+  await d.bus.publish({ type: 'failed', origin: d.bus.origin, key: plan.keys.value, error: wire })
+}
+
+async function storeResult<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  value: T,
+  fence: number | undefined,
+): Promise<CacheFnResult<T>> {
+  const now = Date.now()
+  const computed: CacheFnResult<T> = {
+    value,
+    status: 'miss',
+    tier: undefined,
+    createdAt: now,
+    freshUntil: now,
+  }
+  if (plan.shouldCache !== undefined && !plan.shouldCache(value)) {
+    d.events.emit('cache:skip', { namespace: plan.namespace, reason: 'predicate' })
+    await announcePass(d, plan, fence)
+    return computed
+  }
+  const notFound = plan.notFoundTtlMs !== undefined && plan.isNotFound(value)
+  const ttl = (notFound ? (plan.notFoundTtlMs ?? 0) : plan.ttlMs) + jitter(plan.jitterMs)
+  if (ttl <= 0) {
+    await announcePass(d, plan, fence)
+    return computed
+  }
+  const write = entryWrite(plan, value, now, ttl, fence)
+  try {
+    await d.entries.write([write])
+  } catch (error) {
+    if (!(error instanceof SerializationError)) throw error
+    d.events.emit('error', { source: 'codec', operation: 'serialize', error })
+    await announcePass(d, plan, fence)
+    return computed
+  }
+  return { ...computed, freshUntil: write.freshUntil }
+}
+
+/** Release waiters to run the function themselves: a short marker when asked, else a notice. */
+async function announcePass<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  fence: number | undefined,
+): Promise<void> {
+  if (plan.passTtlMs > 0) {
+    const [outcome] = await d.entries.write([
+      marker(plan, 'pass', undefined, plan.passTtlMs, fence),
+    ])
+    if (outcome?.status === 'written') return
+  }
+  await d.bus.publish({ type: 'pass', origin: d.bus.origin, key: plan.keys.value })
+}
+
+function entryWrite<T>(
+  plan: FnPlan<T>,
+  value: T,
+  now: number,
+  ttl: number,
+  fence: number | undefined,
+): EntryWrite {
+  return {
+    namespace: plan.namespace,
+    keys: plan.keys,
+    value,
+    createdAt: now,
+    freshUntil: now + ttl,
+    staleUntil: now + ttl + Math.max(plan.swrMs, plan.sieMs),
+    kind: 'value',
+    tags: plan.tags,
+    ...(fence === undefined ? {} : { fence }),
+  }
+}
+
+function marker<T>(
+  plan: FnPlan<T>,
+  kind: 'pass' | 'error',
+  value: unknown,
+  ttl: number,
+  fence: number | undefined,
+): EntryWrite {
+  const now = Date.now()
+  return {
+    namespace: plan.namespace,
+    keys: plan.keys,
+    value,
+    createdAt: now,
+    freshUntil: now + ttl,
+    staleUntil: now + ttl,
+    kind,
+    tags: [],
+    ...(fence === undefined ? {} : { fence }),
+  }
+}
+
+/** Extend the lock every third of its lifetime while the function runs. */
+function keepAlive<T>(d: FnDeps, plan: FnPlan<T>, handle: LockHandle): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const tick = (): void => {
+    handle.extend(plan.lockTtlMs).then(
+      (held) => {
+        if (stopped) return
+        if (!held) {
+          d.events.emit('lock:lost', { namespace: plan.namespace })
+          return
+        }
+        timer = setTimeout(tick, plan.lockTtlMs / 3)
+      },
+      () => undefined,
+    )
+  }
+  timer = setTimeout(tick, plan.lockTtlMs / 3)
+  return {
+    stop: () => {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+}
+
+function reportRun<T>(
+  d: FnDeps,
+  plan: FnPlan<T>,
+  started: number,
+  ok: boolean,
+  reason: RunReason,
+): void {
+  const durationMs = performance.now() - started
+  d.events.emit('fn:run', { namespace: plan.namespace, durationMs, ok, reason })
+}
+
+function jitter(maxMs: number): number {
+  return maxMs > 0 ? Math.floor(Math.random() * (maxMs + 1)) : 0
+}

@@ -1,0 +1,248 @@
+import { describe, parseDuration, type Duration } from './duration.js'
+import { InvalidOptionError, OptionRangeError } from './errors.js'
+import { checkTag, type EntryKeys, type Keyspace } from './keys.js'
+
+/** Options of one `cacheFn` call. Unset options fall back to the cache's `cacheFn` defaults. */
+export interface CacheFnOptions<T = unknown> {
+  /** How long a computed value stays fresh. @default the cache's `defaultTtl` ('5m') */
+  ttl?: Duration
+  /** Namespace of the key. @default the cache's `namespace` ('default') */
+  namespace?: string
+  /**
+   * After `ttl`, keep serving the stale value this long while one caller (across all instances)
+   * refreshes it in the background. @default 0 (off)
+   */
+  staleWhileRevalidate?: Duration
+  /**
+   * After `ttl`, serve the stale value this long when the function fails or times out
+   * (fail-safe). @default 0 (off)
+   */
+  staleIfError?: Duration
+  /**
+   * Refresh in the background once this fraction of `ttl` has passed (0 < x < 1), so hot keys
+   * never expire. @default undefined (off)
+   */
+  eagerRefresh?: number
+  /** Lifetime of the lock; the holder extends it every third of it while the function runs. @default '5s' */
+  lockTtl?: Duration
+  /** Longest a caller waits for another instance's computation. @default '10s' */
+  waitTimeout?: Duration
+  /**
+   * What a waiter does after `waitTimeout` when the holder is still alive: `'run'` computes itself
+   * (its write is fenced), `'throw'` rejects with WaitTimeoutError. @default 'run'
+   */
+  onWaitTimeout?: 'run' | 'throw'
+  /** Soft timeout: when a stale value exists, serve it after this long and let the function finish in the background. @default 0 (off) */
+  timeout?: Duration
+  /** Hard timeout: reject with HardTimeoutError and abort the function's signal. @default 0 (off) */
+  hardTimeout?: Duration
+  /** Tags of the stored value, for `invalidate({ tags })`. @default [] */
+  tags?: readonly string[]
+  /** Add a random 0..ttlJitter to each stored ttl, so keys written together do not expire together. @default 0 */
+  ttlJitter?: Duration
+  /** Return false to not store a result (it is still returned). @default store everything */
+  shouldCache?: (value: T) => boolean
+  /** A separate ttl for "not found" results (see `isNotFound`). @default undefined (use `ttl`) */
+  notFoundTtl?: Duration
+  /** Which results are "not found". @default value === null || value === undefined */
+  isNotFound?: (value: T) => boolean
+  /** Cache failures of the function this long (callers get the same error without a run). @default 0 (off) */
+  errorTtl?: Duration
+  /**
+   * When a result is not stored, write a short marker so other callers skip the lock and run
+   * the function themselves for this long (like Varnish's hit-for-miss). @default 0 (off)
+   */
+  passTtl?: Duration
+  /** Stop waiting when aborted (the computation goes on for other callers). */
+  signal?: AbortSignal
+}
+
+/** Cache-wide defaults for cacheFn options (everything but per-call identity and signal). */
+export type CacheFnDefaults = Omit<
+  CacheFnOptions,
+  'namespace' | 'tags' | 'signal' | 'shouldCache' | 'isNotFound'
+>
+
+/** What the function receives. */
+export interface CacheFnContext<T = unknown> {
+  /** Aborted on hard timeout. */
+  readonly signal: AbortSignal
+  /** The cache key. */
+  readonly key: string
+  /** The namespace. */
+  readonly namespace: string
+  /** The stale value being refreshed, if any. */
+  readonly stale: T | undefined
+}
+
+/** The function cacheFn runs on a miss. */
+export type CacheFnFunction<T> = (context: CacheFnContext<T>) => T | Promise<T>
+
+/** A call's options, resolved: durations in ms, defaults applied. */
+export interface FnPlan<T> {
+  readonly key: string
+  readonly namespace: string
+  readonly keys: EntryKeys
+  readonly ttlMs: number
+  readonly swrMs: number
+  readonly sieMs: number
+  readonly eagerRefresh: number | undefined
+  readonly lockTtlMs: number
+  readonly waitTimeoutMs: number
+  readonly onWaitTimeout: 'run' | 'throw'
+  readonly softTimeoutMs: number
+  readonly hardTimeoutMs: number
+  readonly tags: readonly string[]
+  readonly jitterMs: number
+  readonly shouldCache: ((value: T) => boolean) | undefined
+  readonly notFoundTtlMs: number | undefined
+  readonly isNotFound: (value: T) => boolean
+  readonly errorTtlMs: number
+  readonly passTtlMs: number
+  readonly signal: AbortSignal | undefined
+}
+
+/** Built-in defaults of cacheFn (the cache's own `defaultTtl` supplies `ttl`). */
+export const CACHE_FN_DEFAULTS = Object.freeze({
+  lockTtl: '5s',
+  waitTimeout: '10s',
+  onWaitTimeout: 'run',
+} as const)
+
+/** Cache-level defaults, resolved once. */
+export interface ResolvedFnDefaults {
+  readonly ttlMs: number
+  readonly swrMs: number
+  readonly sieMs: number
+  readonly eagerRefresh: number | undefined
+  readonly lockTtlMs: number
+  readonly waitTimeoutMs: number
+  readonly onWaitTimeout: 'run' | 'throw'
+  readonly softTimeoutMs: number
+  readonly hardTimeoutMs: number
+  readonly jitterMs: number
+  readonly notFoundTtlMs: number | undefined
+  readonly errorTtlMs: number
+  readonly passTtlMs: number
+}
+
+const optional = (value: unknown, option: string): number | undefined =>
+  value === undefined ? undefined : parseDuration(value, option, { allowZero: true })
+
+/** Resolve the cache-level defaults (validated once, at createCache). */
+export function resolveFnDefaults(
+  defaults: CacheFnDefaults = {},
+  defaultTtlMs: number,
+): ResolvedFnDefaults {
+  if (typeof defaults !== 'object' || defaults === null) {
+    throw new InvalidOptionError('cacheFn', `must be an object (got ${describe(defaults)})`)
+  }
+  const d = (name: string): string => `cacheFn.${name}`
+  return Object.freeze({
+    ttlMs: defaults.ttl === undefined ? defaultTtlMs : parseDuration(defaults.ttl, d('ttl')),
+    swrMs: optional(defaults.staleWhileRevalidate, d('staleWhileRevalidate')) ?? 0,
+    sieMs: optional(defaults.staleIfError, d('staleIfError')) ?? 0,
+    eagerRefresh: checkFraction(defaults.eagerRefresh, d('eagerRefresh')),
+    lockTtlMs: parseDuration(defaults.lockTtl ?? CACHE_FN_DEFAULTS.lockTtl, d('lockTtl')),
+    waitTimeoutMs: parseDuration(
+      defaults.waitTimeout ?? CACHE_FN_DEFAULTS.waitTimeout,
+      d('waitTimeout'),
+    ),
+    onWaitTimeout: checkWaitTimeoutMode(
+      defaults.onWaitTimeout ?? CACHE_FN_DEFAULTS.onWaitTimeout,
+      d('onWaitTimeout'),
+    ),
+    softTimeoutMs: optional(defaults.timeout, d('timeout')) ?? 0,
+    hardTimeoutMs: optional(defaults.hardTimeout, d('hardTimeout')) ?? 0,
+    jitterMs: optional(defaults.ttlJitter, d('ttlJitter')) ?? 0,
+    notFoundTtlMs: optional(defaults.notFoundTtl, d('notFoundTtl')),
+    errorTtlMs: optional(defaults.errorTtl, d('errorTtl')) ?? 0,
+    passTtlMs: optional(defaults.passTtl, d('passTtl')) ?? 0,
+  })
+}
+
+const isNullish = (value: unknown): boolean => value === null || value === undefined
+
+/** Resolve one call's options over the defaults. Throws typed errors for bad input. */
+export function planCall<T>(
+  key: string,
+  options: CacheFnOptions<T>,
+  defaults: ResolvedFnDefaults,
+  context: { readonly keyspace: Keyspace; readonly namespace: string },
+): FnPlan<T> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', `must be an object (got ${describe(options)})`)
+  }
+  const namespace = options.namespace ?? context.namespace
+  const d = (value: unknown, name: string, fallback: number): number =>
+    value === undefined
+      ? fallback
+      : parseDuration(value, name, {
+          allowZero: name !== 'ttl' && name !== 'lockTtl' && name !== 'waitTimeout',
+        })
+  return {
+    key,
+    namespace,
+    keys: context.keyspace.entry(namespace, key),
+    ttlMs: d(options.ttl, 'ttl', defaults.ttlMs),
+    swrMs: d(options.staleWhileRevalidate, 'staleWhileRevalidate', defaults.swrMs),
+    sieMs: d(options.staleIfError, 'staleIfError', defaults.sieMs),
+    eagerRefresh:
+      options.eagerRefresh === undefined
+        ? defaults.eagerRefresh
+        : checkFraction(options.eagerRefresh, 'eagerRefresh'),
+    lockTtlMs: d(options.lockTtl, 'lockTtl', defaults.lockTtlMs),
+    waitTimeoutMs: d(options.waitTimeout, 'waitTimeout', defaults.waitTimeoutMs),
+    onWaitTimeout:
+      options.onWaitTimeout === undefined
+        ? defaults.onWaitTimeout
+        : checkWaitTimeoutMode(options.onWaitTimeout, 'onWaitTimeout'),
+    softTimeoutMs: d(options.timeout, 'timeout', defaults.softTimeoutMs),
+    hardTimeoutMs: d(options.hardTimeout, 'hardTimeout', defaults.hardTimeoutMs),
+    tags: checkTags(options.tags),
+    jitterMs: d(options.ttlJitter, 'ttlJitter', defaults.jitterMs),
+    shouldCache: checkFunction(options.shouldCache, 'shouldCache'),
+    notFoundTtlMs:
+      options.notFoundTtl === undefined
+        ? defaults.notFoundTtlMs
+        : parseDuration(options.notFoundTtl, 'notFoundTtl', { allowZero: true }),
+    isNotFound: checkFunction(options.isNotFound, 'isNotFound') ?? isNullish,
+    errorTtlMs: d(options.errorTtl, 'errorTtl', defaults.errorTtlMs),
+    passTtlMs: d(options.passTtl, 'passTtl', defaults.passTtlMs),
+    signal: checkSignal(options.signal),
+  }
+}
+
+function checkFraction(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number')
+    throw new InvalidOptionError(
+      option,
+      `must be a number between 0 and 1 (got ${describe(value)})`,
+    )
+  if (!(value > 0 && value < 1))
+    throw new OptionRangeError(option, `must be between 0 and 1, exclusive (got ${value})`)
+  return value
+}
+
+function checkWaitTimeoutMode(value: unknown, option: string): 'run' | 'throw' {
+  if (value === 'run' || value === 'throw') return value
+  throw new InvalidOptionError(option, `must be 'run' or 'throw' (got ${describe(value)})`)
+}
+
+function checkFunction<F>(value: F | undefined, option: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value
+  throw new InvalidOptionError(option, `must be a function (got ${describe(value)})`)
+}
+
+function checkTags(tags: unknown): readonly string[] {
+  if (tags === undefined) return []
+  if (!Array.isArray(tags))
+    throw new InvalidOptionError('tags', `must be an array of strings (got ${describe(tags)})`)
+  return tags.map(checkTag)
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal
+  throw new InvalidOptionError('signal', `must be an AbortSignal (got ${describe(signal)})`)
+}

@@ -1,0 +1,95 @@
+import type { Bus } from './bus.js'
+import type { EntryMeta } from './codec/envelope.js'
+
+/** One entry held in the L1 tier: metadata and the serialized value (decoded on each hit). */
+export interface L1Slot {
+  readonly namespace: string
+  readonly meta: EntryMeta
+  readonly payload: Buffer
+  readonly bytes: number
+  /** When the slot stops being served from L1 (epoch ms). */
+  readonly expiresAt: number
+}
+
+/** Settings of the L1 tier. */
+export interface L1Settings {
+  readonly maxBytes: number
+  /** Longest an entry is served from L1 without asking the store again, in ms. */
+  readonly maxTtlMs: number
+}
+
+const SLOT_OVERHEAD = 128
+
+/**
+ * The optional in-process tier in front of the store: an LRU bounded by bytes. Values are kept
+ * serialized (every hit decodes a fresh copy, so callers can never mutate each other's data).
+ * It stays coherent across instances through the bus: every write, delete and invalidation
+ * elsewhere drops the local copy; `maxTtlMs` bounds staleness if a notice is lost.
+ */
+export class L1Tier {
+  readonly #slots = new Map<string, L1Slot>()
+  readonly #settings: L1Settings
+  #bytes = 0
+
+  constructor(settings: L1Settings, bus: Bus) {
+    this.#settings = settings
+    bus.listen((message) => {
+      if (message.type === 'cleared') this.clearNamespace(message.namespace)
+      else this.delete(message.key)
+    })
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#slots.size
+  }
+
+  /** A live slot for `key`, marked recently used; undefined when absent or past its L1 life. */
+  get(key: string, now: number): L1Slot | undefined {
+    const slot = this.#slots.get(key)
+    if (slot === undefined) return undefined
+    if (slot.expiresAt <= now) {
+      this.delete(key)
+      return undefined
+    }
+    this.#slots.delete(key)
+    this.#slots.set(key, slot)
+    return slot
+  }
+
+  /** Hold an entry read from or written to the store. */
+  set(key: string, namespace: string, meta: EntryMeta, payload: Buffer, now: number): void {
+    this.delete(key)
+    const expiresAt = Math.min(meta.staleUntil, now + this.#settings.maxTtlMs)
+    const bytes = payload.length + key.length * 2 + SLOT_OVERHEAD
+    if (bytes > this.#settings.maxBytes || expiresAt <= now) return
+    this.#slots.set(key, { namespace, meta, payload, bytes, expiresAt })
+    this.#bytes += bytes
+    for (const [oldest, slot] of this.#slots) {
+      if (this.#bytes <= this.#settings.maxBytes) break
+      this.#slots.delete(oldest)
+      this.#bytes -= slot.bytes
+    }
+  }
+
+  delete(key: string): void {
+    const slot = this.#slots.get(key)
+    if (slot === undefined) return
+    this.#slots.delete(key)
+    this.#bytes -= slot.bytes
+  }
+
+  clearNamespace(namespace: string): void {
+    for (const [key, slot] of this.#slots) if (slot.namespace === namespace) this.delete(key)
+  }
+
+  clear(): void {
+    this.#slots.clear()
+    this.#bytes = 0
+  }
+}
