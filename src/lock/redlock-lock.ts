@@ -30,6 +30,11 @@ interface EvalClient {
 
 interface LockNode {
   readonly client: EvalClient
+  /**
+   * Run a command once the node's first connection is up (bounded by the caller's deadline):
+   * lock clients have no offline queue, so commands sent while connecting would be refused.
+   */
+  readonly whenConnected: <T>(work: () => Promise<T>) => Promise<T>
   readonly close: () => Promise<void>
 }
 
@@ -51,7 +56,7 @@ export class RedlockLock implements DistributedLock {
     this.#timeoutMs = options.commandTimeoutMs
     this.#nodes = inputs.map((input) => openNode(input, options.onError))
     this.#quorum = Math.floor(this.#nodes.length / 2) + 1
-    const clients = this.#nodes.map((node) => adapter(node.client, this.#timeoutMs))
+    const clients = this.#nodes.map((node) => adapter(node, this.#timeoutMs))
     this.#redlock = new Redlock(clients, { retryCount: 0, retryDelay: 0, retryJitter: 0 })
   }
 
@@ -69,7 +74,9 @@ export class RedlockLock implements DistributedLock {
   async remaining(resource: string): Promise<number> {
     const replies = await Promise.allSettled(
       this.#nodes.map((node) =>
-        this.#deadline(node.client.eval(PTTL, { keys: [resource], arguments: [] })),
+        this.#deadline(
+          node.whenConnected(() => node.client.eval(PTTL, { keys: [resource], arguments: [] })),
+        ),
       ),
     )
     const answered = replies.flatMap((r) => (r.status === 'fulfilled' ? [Number(r.value)] : []))
@@ -85,7 +92,9 @@ export class RedlockLock implements DistributedLock {
       this.#nodes.map(async (node) => {
         const started = performance.now()
         try {
-          await this.#deadline(node.client.eval('return 1', { keys: [], arguments: [] }))
+          await this.#deadline(
+            node.whenConnected(() => node.client.eval('return 1', { keys: [], arguments: [] })),
+          )
           return { up: true, latencyMs: performance.now() - started }
         } catch (error) {
           return { up: false, error: (error as Error).message || (error as Error).name }
@@ -144,13 +153,21 @@ export class RedlockLock implements DistributedLock {
 
 function openNode(input: RedisConnectionInput, onError: (error: Error) => void): LockNode {
   if (typeof input !== 'string') {
-    return { client: input, close: () => Promise.resolve() }
+    return {
+      client: input as unknown as EvalClient,
+      whenConnected: (work) => work(),
+      close: () => Promise.resolve(),
+    }
   }
   const client = createClient(failFastClientOptions(input)) as RedisClient
   client.on('error', onError)
+  let connected = false
+  const firstReady = new Promise<void>((resolve) => client.once('ready', () => resolve()))
+  void firstReady.then(() => (connected = true))
   client.connect().catch(onError)
   return {
     client,
+    whenConnected: (work) => (connected ? work() : firstReady.then(work)),
     close: async () => {
       client.off('error', onError)
       client.on('error', () => undefined)
@@ -165,16 +182,18 @@ function openNode(input: RedisConnectionInput, onError: (error: Error) => void):
  * redlock 5 calls evalsha(sha, numKeys, [...keys, ...args]) (and eval after NOSCRIPT) the
  * ioredis way; node-redis wants evalSha(sha, { keys, arguments }) with string arguments.
  */
-function adapter(client: EvalClient, timeoutMs: number): RedlockClient {
+function adapter(node: LockNode, timeoutMs: number): RedlockClient {
   const split = (n: number, args: (string | number)[]) => ({
     keys: args.slice(0, n).map(String),
     arguments: args.slice(n).map(String),
   })
-  const bounded = <T>(work: Promise<T>): Promise<T> =>
-    withDeadline('lock', timeoutMs, work, (e) => (e instanceof Error ? e : new Error(String(e))))
+  const bounded = <T>(work: () => Promise<T>): Promise<T> =>
+    withDeadline('lock', timeoutMs, node.whenConnected(work), (e) =>
+      e instanceof Error ? e : new Error(String(e)),
+    )
   return {
-    evalsha: (sha, n, args) => bounded(client.evalSha(sha, split(n, args))),
-    eval: (script, n, args) => bounded(client.eval(script, split(n, args))),
+    evalsha: (sha, n, args) => bounded(() => node.client.evalSha(sha, split(n, args))),
+    eval: (script, n, args) => bounded(() => node.client.eval(script, split(n, args))),
     quit: () => Promise.resolve(),
   }
 }

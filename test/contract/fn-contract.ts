@@ -29,18 +29,23 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
     this.timeout(20_000)
     let caches: Cache[]
     let instance: InstanceFactory
+    let infraErrors: Error[]
 
     beforeEach(() => {
       caches = []
+      infraErrors = []
       const shared = { ...backend(), prefix: uniquePrefix('fn') }
       instance = (overrides = {}) => {
         const cache = createCache({ ...shared, ...overrides })
+        // No test here injects failures: any store or lock error means a silent fallback.
+        cache.on('error', ({ error }) => infraErrors.push(error))
         caches.push(cache)
         return cache
       }
     })
     afterEach(async () => {
       await Promise.all(caches.map((cache) => cache.close()))
+      expect(infraErrors.map((e) => e.message)).to.deep.equal([])
     })
 
     it('computes once, then serves the stored value (hit)', async () => {
