@@ -154,7 +154,7 @@ export class RedlockLock implements DistributedLock {
 function openNode(input: RedisConnectionInput, onError: (error: Error) => void): LockNode {
   if (typeof input !== 'string') {
     return {
-      client: input as unknown as EvalClient,
+      client: input,
       whenConnected: (work) => work(),
       close: () => Promise.resolve(),
     }
