@@ -23,7 +23,7 @@ async function timeUntil(ok: () => Promise<boolean>, limitMs: number): Promise<n
   return Number.POSITIVE_INFINITY
 }
 
-describe('Cache with its Redis failing (fail open)', function () {
+describe('Cache with its Redis down or hung (fail open)', function () {
   this.timeout(30_000)
   let node: RedisNode
   let cache: Cache
