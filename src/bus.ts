@@ -60,12 +60,26 @@ export class Bus {
   #unsubscribe: Unsubscribe | undefined
   #closed = false
   #retry: NodeJS.Timeout | undefined
+  #subscribed = false
+  readonly #ready: Promise<void>
+  #markReady: () => void = () => undefined
 
   constructor(store: Store, channel: string, origin: string, events: CacheEvents) {
     this.#store = store
     this.channel = channel
     this.origin = origin
     this.#events = events
+    this.#ready = new Promise((resolve) => (this.#markReady = resolve))
+  }
+
+  /** Resolves once the subscription is active (it never rejects; it may never resolve). */
+  get ready(): Promise<void> {
+    return this.#ready
+  }
+
+  /** Whether the subscription is active. */
+  get subscribed(): boolean {
+    return this.#subscribed
   }
 
   /** Subscribe in the background, retrying with backoff until it works or the bus closes. */
@@ -76,7 +90,9 @@ export class Bus {
       .then(
         async (unsubscribe) => {
           this.#unsubscribe = unsubscribe
-          if (this.#closed) await unsubscribe()
+          if (this.#closed) return unsubscribe()
+          this.#subscribed = true
+          this.#markReady()
         },
         (error: unknown) => {
           if (this.#closed) return

@@ -173,6 +173,15 @@ export class Cache {
     return this.#p.invalidator.invalidate(target)
   }
 
+  /**
+   * Resolves once the cache is connected and subscribed to its notification channel, so that
+   * nothing another instance announces is missed. Calls work before that (failing open); await
+   * it at start-up when that matters (tests, L1 coherence). Never rejects.
+   */
+  async ready(): Promise<void> {
+    await this.#p.bus.ready
+  }
+
   /** Subscribe to a cache event. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
     this.#p.events.on(event, listener)

@@ -42,7 +42,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const { store, owned } = openStore(resolved, events, log)
   const keyspace = new Keyspace(resolved.prefix)
   const bus = new Bus(store, keyspace.channel, randomBytes(8).toString('hex'), events)
-  const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus)
+  const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus, events)
   const entries = new EntryStore({
     store,
     codec: new EntryCodec(resolved.serializer),

@@ -125,6 +125,11 @@ export class EntryStore {
     this.#d.l1?.set(keys.value, namespace, meta, payload, Date.now())
   }
 
+  /** Drop a namespace from the local L1 tier (after invalidating it in the store). */
+  forgetNamespace(namespace: string): void {
+    this.#d.l1?.clearNamespace(namespace)
+  }
+
   /** Delete one entry and take a new fence (in-flight writes for it are refused). */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
     this.#d.l1?.delete(keys.value)

@@ -78,6 +78,8 @@ export interface CacheEventMap {
   'fence:rejected': { namespace: string }
   /** An infrastructure error occurred and was failed open. */
   error: { source: ErrorSource; operation: string; error: Error }
+  /** Entries left the L1 tier because another instance changed them (or LRU pressure). */
+  'l1:evict': { namespace?: string; reason: 'remote' | 'lru'; count: number }
   /** The store's circuit breaker changed state. */
   'breaker:state': { state: BreakerState; previous: BreakerState }
 }

@@ -61,6 +61,7 @@ export class Invalidator {
 
   async #namespace(namespace: string): Promise<number> {
     const removed = await this.#scanAndRemove(this.#d.keyspace.namespacePattern(namespace))
+    this.#d.entries.forgetNamespace(namespace)
     await this.#d.bus.publish({ type: 'cleared', origin: this.#d.bus.origin, namespace })
     this.#d.events.emit('cache:invalidate', { namespace, by: 'namespace', removed })
     return removed
@@ -68,6 +69,7 @@ export class Invalidator {
 
   async #pattern(glob: string, namespace = this.#d.defaultNamespace): Promise<number> {
     const removed = await this.#scanAndRemove(this.#d.keyspace.keyPattern(namespace, glob))
+    this.#d.entries.forgetNamespace(namespace)
     await this.#d.bus.publish({ type: 'cleared', origin: this.#d.bus.origin, namespace })
     this.#d.events.emit('cache:invalidate', { namespace, by: 'pattern', removed })
     return removed

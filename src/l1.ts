@@ -1,5 +1,6 @@
 import type { Bus } from './bus.js'
 import type { EntryMeta } from './codec/envelope.js'
+import type { CacheEvents } from './events.js'
 
 /** One entry held in the L1 tier: metadata and the serialized value (decoded on each hit). */
 export interface L1Slot {
@@ -31,11 +32,20 @@ export class L1Tier {
   readonly #settings: L1Settings
   #bytes = 0
 
-  constructor(settings: L1Settings, bus: Bus) {
+  readonly #events: CacheEvents
+
+  constructor(settings: L1Settings, bus: Bus, events: CacheEvents) {
     this.#settings = settings
+    this.#events = events
     bus.listen((message) => {
-      if (message.type === 'cleared') this.clearNamespace(message.namespace)
-      else this.delete(message.key)
+      if (message.type === 'cleared') {
+        const count = this.clearNamespace(message.namespace)
+        events.emit('l1:evict', { namespace: message.namespace, reason: 'remote', count })
+        return
+      }
+      const slot = this.#slots.get(message.key)
+      this.delete(message.key)
+      events.emit('l1:evict', { namespace: slot?.namespace, reason: 'remote', count: slot ? 1 : 0 })
     })
   }
 
@@ -70,11 +80,14 @@ export class L1Tier {
     if (bytes > this.#settings.maxBytes || expiresAt <= now) return
     this.#slots.set(key, { namespace, meta, payload, bytes, expiresAt })
     this.#bytes += bytes
+    let evicted = 0
     for (const [oldest, slot] of this.#slots) {
       if (this.#bytes <= this.#settings.maxBytes) break
       this.#slots.delete(oldest)
       this.#bytes -= slot.bytes
+      evicted++
     }
+    if (evicted > 0) this.#events.emit('l1:evict', { reason: 'lru', count: evicted })
   }
 
   delete(key: string): void {
@@ -84,8 +97,15 @@ export class L1Tier {
     this.#bytes -= slot.bytes
   }
 
-  clearNamespace(namespace: string): void {
-    for (const [key, slot] of this.#slots) if (slot.namespace === namespace) this.delete(key)
+  /** Drop every entry of a namespace; returns how many were dropped. */
+  clearNamespace(namespace: string): number {
+    let count = 0
+    for (const [key, slot] of this.#slots) {
+      if (slot.namespace !== namespace) continue
+      this.delete(key)
+      count++
+    }
+    return count
   }
 
   clear(): void {

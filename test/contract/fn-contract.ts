@@ -83,6 +83,7 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
 
     it('computes once across instances; the others are woken by a message', async () => {
       const [a, b, c] = [instance(), instance(), instance()]
+      await Promise.all([a, b, c].map((cache) => cache.ready()))
       const woken = [b, c].map((cache) => record(cache, 'fn:woken'))
       let runs = 0
       const started = deferred()
@@ -126,6 +127,7 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
 
     it('passes a failure to waiting instances with the same name, message and code', async () => {
       const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
       const started = deferred()
       const release = deferred()
       let runs = 0
@@ -202,6 +204,7 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
 
     it('does not store results the predicate rejects, and releases waiters to run themselves', async () => {
       const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
       const skips = record(a, 'cache:skip')
       let runs = 0
       const started = deferred()
