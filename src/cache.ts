@@ -5,6 +5,7 @@ import type { Entry } from './entry-codec.js'
 import type { EntryStore, EntryWrite } from './entry-store.js'
 import { CacheClosedError, InvalidKeyError } from './errors.js'
 import type { CacheEventListener, CacheEventName, CacheEvents } from './events.js'
+import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 import type { FnCache } from './fn-cache.js'
 import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
 import type { CacheFnResult } from './fn-shared.js'
@@ -172,6 +173,21 @@ export class Cache {
     this.#assertOpen()
     return this.#p.invalidator.invalidate(target)
   }
+
+  /**
+   * A method decorator caching an async method through `cacheFn`, keyed by its arguments.
+   * Bound, so `const { cached } = cache` works.
+   *
+   * @example
+   * const { cached } = cache
+   * class Predictions {
+   *   @cached({ ttl: '5m', namespace: 'predictions' })
+   *   async forMatch(id: number): Promise<Prediction> { return computePrediction(id) }
+   * }
+   */
+  readonly cached = <This, Args extends unknown[], R>(
+    options: CachedOptions<Args, R> = {},
+  ): MethodDecorator<This, Args, R> => cached<This, Args, R>(this, options)
 
   /**
    * Resolves once the cache is connected and subscribed to its notification channel, so that

@@ -1,11 +1,21 @@
 export { createCache } from './create-cache.js'
 export { Cache } from './cache.js'
 export type { KeyOptions, SetOptions, SetManyEntry } from './cache.js'
-export type { CacheOptions, LockOptions, BreakerOptions } from './options.js'
+export type { CacheOptions, LockOptions, BreakerOptions, L1Options } from './options.js'
 export { DEFAULTS } from './options.js'
 export type { Duration, DurationUnit } from './duration.js'
 export { parseDuration } from './duration.js'
 export type { Entry } from './entry-codec.js'
+export { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
+export type {
+  CacheFnOptions,
+  CacheFnDefaults,
+  CacheFnContext,
+  CacheFnFunction,
+} from './fn-options.js'
+export { CACHE_FN_DEFAULTS } from './fn-options.js'
+export type { CacheFnResult, CacheFnStatus } from './fn-shared.js'
+export type { DistributedLock, LockHandle, LockHealth } from './lock/lock.js'
 export type { InvalidateTarget } from './invalidation.js'
 export type { Serializer } from './codec/serializer.js'
 export { typedJsonSerializer } from './codec/default-serializer.js'
