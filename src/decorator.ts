@@ -46,7 +46,7 @@ export function cached<This, Args extends unknown[], R>(
       try {
         key = keyOf === undefined ? defaultKey(this, methodName, args) : keyOf(...args)
       } catch (error) {
-        return Promise.reject(error as Error)
+        return Promise.reject(error)
       }
       return cache.cacheFn(key, () => method.apply(this, args), fnOptions)
     }
