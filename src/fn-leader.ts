@@ -11,7 +11,7 @@ import {
   type RunReason,
 } from './fn-shared.js'
 import type { LockHandle } from './lock/lock.js'
-import { runFunction, softTimeout } from './run-fn.js'
+import { runFunction, softTimeout, type FunctionOutcome } from './run-fn.js'
 
 /**
  * The computing side of cacheFn: re-check and take a fence, run the function (extending the
@@ -42,7 +42,11 @@ export async function lead<T>(
     return fromEntry(begin.entry as StoredEntry<T>, 'hit')
   }
   const fence = begin.status === 'fence' ? begin.fence : undefined
-  const work = compute(d, plan, fn, stale, fence, handle, reason)
+  // Without the store (re-check failed) or the lock, nothing is shared: the caller should know.
+  const degraded = begin.status === 'failed' || reason === 'fallback'
+  const work = compute(d, plan, fn, stale, fence, handle, reason).then((result) =>
+    degraded ? { ...result, degraded } : result,
+  )
   const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
   return softTimeout(work, plan.softTimeoutMs, fallback, () => {
     d.events.emit('fn:timeout', { namespace: plan.namespace, kind: 'soft' })
@@ -58,10 +62,17 @@ export async function runDirect<T>(
 ): Promise<CacheFnResult<T>> {
   const started = performance.now()
   try {
-    const value = await runFunction(fn, plan, undefined)
+    const { value } = await runFunction(fn, plan, undefined)
     reportRun(d, plan, started, true, 'pass')
     const now = Date.now()
-    return { value, status: 'miss', tier: undefined, createdAt: now, freshUntil: now }
+    return {
+      value,
+      status: 'miss',
+      tier: undefined,
+      createdAt: now,
+      freshUntil: now,
+      degraded: false,
+    }
   } catch (error) {
     reportRun(d, plan, started, false, 'pass')
     throw error
@@ -80,16 +91,16 @@ async function compute<T>(
   const heartbeat = handle === undefined ? undefined : keepAlive(d, plan, handle)
   const started = performance.now()
   try {
-    let value: T
+    let outcome: FunctionOutcome<T>
     try {
-      value = await runFunction(fn, plan, stale?.kind === 'value' ? stale.value : undefined)
+      outcome = await runFunction(fn, plan, stale?.kind === 'value' ? stale.value : undefined)
     } catch (error) {
       heartbeat?.stop()
       return await onFailure(d, plan, error, stale, fence, started, reason)
     }
     heartbeat?.stop()
     reportRun(d, plan, started, true, reason)
-    return await storeResult(d, plan, value, fence)
+    return await storeResult(d, outcome, fence)
   } finally {
     // Released only after the write: a new holder must find the value, not recompute it.
     await handle?.release()
@@ -133,8 +144,7 @@ async function announceFailure<T>(
 
 async function storeResult<T>(
   d: FnDeps,
-  plan: FnPlan<T>,
-  value: T,
+  { value, skip, plan }: FunctionOutcome<T>,
   fence: number | undefined,
 ): Promise<CacheFnResult<T>> {
   const now = Date.now()
@@ -144,9 +154,11 @@ async function storeResult<T>(
     tier: undefined,
     createdAt: now,
     freshUntil: now,
+    degraded: false,
   }
-  if (plan.shouldCache !== undefined && !plan.shouldCache(value)) {
-    d.events.emit('cache:skip', { namespace: plan.namespace, reason: 'predicate' })
+  const refused = skip ?? (plan.shouldCache?.(value) === false ? 'predicate' : undefined)
+  if (refused !== undefined) {
+    d.events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
     await announcePass(d, plan, fence)
     return computed
   }

@@ -1,5 +1,6 @@
 import { describe, parseDuration, type Duration } from './duration.js'
 import { InvalidOptionError, OptionRangeError } from './errors.js'
+import type { SkipReason } from './events.js'
 import { checkTag, type EntryKeys, type Keyspace } from './keys.js'
 
 /** Options of one `cacheFn` call. Unset options fall back to the cache's `cacheFn` defaults. */
@@ -63,6 +64,18 @@ export type CacheFnDefaults = Omit<
   'namespace' | 'tags' | 'signal' | 'shouldCache' | 'isNotFound'
 >
 
+/** How to store one result, decided by the function once it knows the value (adaptive caching). */
+export interface ResultOptions {
+  /** Fresh lifetime of this result. */
+  ttl?: Duration
+  /** Tags of this result (replace the call's tags). */
+  tags?: readonly string[]
+  /** Stale-while-revalidate window of this result. */
+  staleWhileRevalidate?: Duration
+  /** Stale-if-error window of this result. */
+  staleIfError?: Duration
+}
+
 /** What the function receives. */
 export interface CacheFnContext<T = unknown> {
   /** Aborted on hard timeout. */
@@ -73,6 +86,13 @@ export interface CacheFnContext<T = unknown> {
   readonly namespace: string
   /** The stale value being refreshed, if any. */
   readonly stale: T | undefined
+  /**
+   * Do not store this result; it is still returned to the callers here, and callers waiting in
+   * other instances are told to run the function themselves. The reason shows in stats.
+   */
+  skip(reason?: SkipReason): void
+  /** Store this result with other settings than the call's (e.g. a ttl read from the value). */
+  setOptions(options: ResultOptions): void
 }
 
 /** The function cacheFn runs on a miss. */
@@ -233,6 +253,23 @@ function checkWaitTimeoutMode(value: unknown, option: string): 'run' | 'throw' {
 function checkFunction<F>(value: F | undefined, option: string): F | undefined {
   if (value === undefined || typeof value === 'function') return value
   throw new InvalidOptionError(option, `must be a function (got ${describe(value)})`)
+}
+
+/** Apply a function's ResultOptions to the plan used to store its result. */
+export function adjustPlan<T>(plan: FnPlan<T>, options: ResultOptions): FnPlan<T> {
+  return {
+    ...plan,
+    ttlMs: options.ttl === undefined ? plan.ttlMs : parseDuration(options.ttl, 'ttl'),
+    tags: options.tags === undefined ? plan.tags : checkTags(options.tags),
+    swrMs:
+      options.staleWhileRevalidate === undefined
+        ? plan.swrMs
+        : parseDuration(options.staleWhileRevalidate, 'staleWhileRevalidate', { allowZero: true }),
+    sieMs:
+      options.staleIfError === undefined
+        ? plan.sieMs
+        : parseDuration(options.staleIfError, 'staleIfError', { allowZero: true }),
+  }
 }
 
 function checkTags(tags: unknown): readonly string[] {

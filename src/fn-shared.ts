@@ -38,6 +38,11 @@ export interface CacheFnResult<T> {
   readonly createdAt: number
   /** Until when it is fresh (epoch ms). */
   readonly freshUntil: number
+  /**
+   * True when the store or the lock failed and the value was computed without them (nothing
+   * shared, nothing collapsed across instances).
+   */
+  readonly degraded: boolean
 }
 
 /** Why the function ran in this process. */
@@ -51,6 +56,7 @@ export function fromEntry<T>(entry: StoredEntry<T>, status: CacheFnStatus): Cach
     tier: entry.tier,
     createdAt: entry.createdAt,
     freshUntil: entry.freshUntil,
+    degraded: false,
   }
 }
 

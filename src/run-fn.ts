@@ -1,5 +1,15 @@
+import type { SkipReason } from './events.js'
 import { HardTimeoutError } from './errors.js'
-import type { CacheFnFunction, FnPlan } from './fn-options.js'
+import { adjustPlan, type CacheFnFunction, type FnPlan, type ResultOptions } from './fn-options.js'
+
+/** A function's result and what it asked about storing it. */
+export interface FunctionOutcome<T> {
+  readonly value: T
+  /** Set when the function called `ctx.skip()`. */
+  readonly skip: SkipReason | undefined
+  /** The plan to store the value with, after `ctx.setOptions()`. */
+  readonly plan: FnPlan<T>
+}
 
 /**
  * Run the user's function once: synchronous throws become rejections, and with a hard timeout
@@ -9,21 +19,36 @@ export function runFunction<T>(
   fn: CacheFnFunction<T>,
   plan: FnPlan<T>,
   stale: T | undefined,
-): Promise<T> {
+): Promise<FunctionOutcome<T>> {
   const controller = new AbortController()
-  const context = { signal: controller.signal, key: plan.key, namespace: plan.namespace, stale }
-  const call = Promise.resolve().then(() => fn(context))
+  let skip: SkipReason | undefined
+  let stored = plan
+  const context = {
+    signal: controller.signal,
+    key: plan.key,
+    namespace: plan.namespace,
+    stale,
+    skip: (reason: SkipReason = 'predicate') => {
+      skip = reason
+    },
+    setOptions: (options: ResultOptions) => {
+      stored = adjustPlan(stored, options)
+    },
+  }
+  const call = Promise.resolve()
+    .then(() => fn(context))
+    .then((value) => ({ value, skip, plan: stored }))
   if (plan.hardTimeoutMs <= 0) return call
-  return new Promise<T>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       const error = new HardTimeoutError(plan.hardTimeoutMs)
       controller.abort(error)
       reject(error)
     }, plan.hardTimeoutMs)
     call.then(
-      (value) => {
+      (outcome) => {
         clearTimeout(timer)
-        resolve(value)
+        resolve(outcome)
       },
       (error: unknown) => {
         clearTimeout(timer)
