@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js'
 import type { Entry } from './entry-codec.js'
 import type { EntryStore, EntryWrite } from './entry-store.js'
 import { CacheClosedError, InvalidKeyError } from './errors.js'
-import type { CacheEventListener, CacheEventName, CacheEvents } from './events.js'
+import type { CacheEventListener, CacheEventMap, CacheEventName, CacheEvents } from './events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 import type { FnCache } from './fn-cache.js'
 import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
@@ -202,6 +202,14 @@ export class Cache {
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
     this.#p.events.on(event, listener)
     return this
+  }
+
+  /**
+   * Emit a cache event, for layers built on the cache (such as `cacheRoute`) so that their
+   * hits, bypasses and skips are counted with everything else.
+   */
+  emit<E extends CacheEventName>(event: E, payload: CacheEventMap[E]): void {
+    this.#p.events.emit(event, payload)
   }
 
   /** Unsubscribe from a cache event. */

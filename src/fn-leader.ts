@@ -44,7 +44,7 @@ export async function lead<T>(
   const fence = begin.status === 'fence' ? begin.fence : undefined
   // Without the store (re-check failed) or the lock, nothing is shared: the caller should know.
   const degraded = begin.status === 'failed' || reason === 'fallback'
-  const work = compute(d, plan, fn, stale, fence, handle, reason).then((result) =>
+  const work = compute(d, plan, fn, stale, fence, handle, reason, degraded).then((result) =>
     degraded ? { ...result, degraded } : result,
   )
   const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
@@ -87,13 +87,19 @@ async function compute<T>(
   fence: number | undefined,
   handle: LockHandle | undefined,
   reason: RunReason,
+  degraded: boolean,
 ): Promise<CacheFnResult<T>> {
   const heartbeat = handle === undefined ? undefined : keepAlive(d, plan, handle)
   const started = performance.now()
   try {
     let outcome: FunctionOutcome<T>
     try {
-      outcome = await runFunction(fn, plan, stale?.kind === 'value' ? stale.value : undefined)
+      outcome = await runFunction(
+        fn,
+        plan,
+        stale?.kind === 'value' ? stale.value : undefined,
+        degraded,
+      )
     } catch (error) {
       heartbeat?.stop()
       return await onFailure(d, plan, error, stale, fence, started, reason)

@@ -87,6 +87,11 @@ export interface CacheFnContext<T = unknown> {
   /** The stale value being refreshed, if any. */
   readonly stale: T | undefined
   /**
+   * True when the store or the lock is unavailable: the result will not be shared with other
+   * instances (the cache failed open).
+   */
+  readonly degraded: boolean
+  /**
    * Do not store this result; it is still returned to the callers here, and callers waiting in
    * other instances are told to run the function themselves. The reason shows in stats.
    */

@@ -19,6 +19,7 @@ export function runFunction<T>(
   fn: CacheFnFunction<T>,
   plan: FnPlan<T>,
   stale: T | undefined,
+  degraded = false,
 ): Promise<FunctionOutcome<T>> {
   const controller = new AbortController()
   let skip: SkipReason | undefined
@@ -28,6 +29,7 @@ export function runFunction<T>(
     key: plan.key,
     namespace: plan.namespace,
     stale,
+    degraded,
     skip: (reason: SkipReason = 'predicate') => {
       skip = reason
     },

@@ -1,0 +1,239 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Cache, CacheFnContext, CacheFnOptions, CacheFnResult } from '../src/index.js'
+import { captureResponse, type CapturedResponse } from './capture.js'
+import { label, replay, ttlSeconds } from './replay.js'
+import { keyFor, toRouteValue, type OriginContext } from './route-origin.js'
+import { urlParts, type RouteRequest, type UrlParts } from './route-key.js'
+import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './route-options.js'
+import { sideRoutes } from './route-side.js'
+import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
+import { runSubrequest, subrequestSlot } from './subrequest.js'
+
+/** An Express-compatible middleware (Express 4 and 5). */
+export type RouteMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void
+
+/** The origin answered 5xx while a stale response was at hand (stale-if-error). */
+class OriginError extends Error {
+  constructor(readonly response: CapturedResponse) {
+    super(`origin answered ${response.status}`)
+    this.name = 'OriginError'
+  }
+}
+
+/**
+ * Cache whole responses of a route in the cache's store, by namespace and canonical URL.
+ * Concurrent misses for one URL reach the origin once across every instance; hits are replayed
+ * byte for byte with `Age`, `X-Cache` and `Cache-Status`; 304s, HEAD, Vary, stale serving and
+ * invalidation from any instance are handled. Responses that must not be shared (Set-Cookie,
+ * private, no-store, Authorization, errors, partial) are never stored nor shared.
+ *
+ * @example
+ * app.get('/api/matches/:id', cacheRoute(cache, { ttl: '30s', namespace: 'matches' }), handler)
+ */
+export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): RouteMiddleware {
+  const settings = resolveRouteOptions(cache, options)
+  const fnOptions = cacheFnOptions(settings)
+  const side = sideRoutes(cache, settings)
+  return function herdlockCacheRoute(req, res, next) {
+    const slot = subrequestSlot(req)
+    if (slot !== undefined) {
+      // A background revalidation: capture at this point of the chain, without a client.
+      slot.capture(captureResponse(res, { maxBytes: settings.maxBodySize, detached: true }))
+      return next()
+    }
+    const once = onceNext(next)
+    const request = req as RouteRequest
+    serve({ cache, settings, fnOptions, side }, request, res, once).catch((error: unknown) => {
+      cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
+      if (!once.called && !res.headersSent) {
+        label(res, 'BYPASS', 'herdlock; fwd=bypass; detail=error')
+        once()
+      }
+    })
+  }
+}
+
+interface Route {
+  readonly cache: Cache
+  readonly settings: RouteSettings
+  readonly fnOptions: CacheFnOptions<RouteValue>
+  readonly side: ReturnType<typeof sideRoutes>
+}
+
+type Next = ((error?: unknown) => void) & { called: boolean }
+
+async function serve(
+  route: Route,
+  req: RouteRequest,
+  res: ServerResponse,
+  next: Next,
+): Promise<void> {
+  const { settings, side } = route
+  if (req.method !== 'GET' && req.method !== 'HEAD') return side.unsafe(req, res, next)
+  if (settings.bypass?.(req) === true) return side.bypass(res, next, 'client')
+  const parts = urlParts(req)
+  const key = keyFor({ settings, req, parts }, settings.vary)
+  if (req.method === 'HEAD') return side.head(req, res, next, parts, key)
+  if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
+    return side.authorized(req, res, next, parts, key)
+  }
+  if (settings.refresh?.(req) === true)
+    await route.cache.delete(key, { namespace: settings.namespace })
+  return lookup(route, { req, res, next, parts }, key, settings.vary, false)
+}
+
+interface Exchange {
+  readonly req: RouteRequest
+  readonly res: ServerResponse
+  readonly next: Next
+  readonly parts: UrlParts
+}
+
+async function lookup(
+  route: Route,
+  ex: Exchange,
+  key: string,
+  keyVary: readonly string[],
+  variant: boolean,
+): Promise<void> {
+  let inline = false
+  let revalidated = false
+  const origin: OriginContext = {
+    cache: route.cache,
+    settings: route.settings,
+    req: ex.req,
+    res: ex.res,
+    parts: ex.parts,
+    keyVary,
+    variant,
+  }
+  const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
+    if (ctx.stale !== undefined) {
+      revalidated = true
+      return revalidate(route, { ...origin, res: undefined }, ctx)
+    }
+    inline = true
+    return fetchInline(origin, ex, ctx)
+  }
+  let result: CacheFnResult<RouteValue>
+  try {
+    result = await route.cache.cacheFnResult(key, fn, route.fnOptions)
+  } catch (error) {
+    if (inline) return
+    if (error instanceof OriginError)
+      return answerWith(ex, toStored(error.response, false, Date.now()))
+    return route.side.bypass(ex.res, ex.next, 'error')
+  }
+  if (inline) return // this request went to the origin itself and already has its response
+  return answer(route, ex, result, revalidated, variant)
+}
+
+async function answer(
+  route: Route,
+  ex: Exchange,
+  result: CacheFnResult<RouteValue>,
+  revalidated: boolean,
+  variant: boolean,
+): Promise<void> {
+  const value = result.value
+  if (!isRouteValue(value)) return route.side.bypass(ex.res, ex.next, 'error')
+  if (value.kind === 'vary') {
+    if (variant) return route.side.bypass(ex.res, ex.next, 'error')
+    const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
+    return lookup(route, ex, key, value.names, true)
+  }
+  if (!value.stored) {
+    // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
+    label(ex.res, 'MISS', 'herdlock; fwd=uri-miss; detail=not-storable')
+    return ex.next()
+  }
+  if (result.status === 'stale') {
+    const ttl = ttlSeconds(result.freshUntil)
+    return replay(ex.req, ex.res, value, {
+      xCache: 'STALE',
+      cacheStatus: `herdlock; hit; ttl=${ttl}; detail=stale`,
+    })
+  }
+  if (revalidated) {
+    return replay(ex.req, ex.res, value, {
+      xCache: 'MISS',
+      cacheStatus: 'herdlock; fwd=stale; stored',
+    })
+  }
+  if (result.degraded) {
+    return replay(ex.req, ex.res, value, {
+      xCache: 'BYPASS',
+      cacheStatus: 'herdlock; fwd=bypass; detail=collapsed',
+    })
+  }
+  const collapsed = result.status === 'miss' ? '; detail=collapsed' : ''
+  const ttl = ttlSeconds(result.freshUntil)
+  return replay(ex.req, ex.res, value, {
+    xCache: 'HIT',
+    cacheStatus: `herdlock; hit; ttl=${ttl}${collapsed}`,
+  })
+}
+
+/** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */
+function answerWith(ex: Exchange, response: ReturnType<typeof toStored>): void {
+  replay(ex.req, ex.res, response, {
+    xCache: 'MISS',
+    cacheStatus: 'herdlock; fwd=uri-miss; detail=origin-error',
+  })
+}
+
+/** This request becomes the origin request: its response streams to its client while captured. */
+async function fetchInline(
+  origin: OriginContext,
+  ex: Exchange,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  if (ctx.degraded) label(ex.res, 'BYPASS', 'herdlock; fwd=bypass; detail=store-unavailable')
+  else label(ex.res, 'MISS', 'herdlock; fwd=uri-miss')
+  // A miss always fetches (and stores) the full response: a 200 is a valid answer to a
+  // conditional request, and the next ones will get their 304 from the cache.
+  delete ex.req.headers['if-none-match']
+  delete ex.req.headers['if-modified-since']
+  const captured = captureResponse(ex.res, { maxBytes: origin.settings.maxBodySize })
+  ex.next()
+  return toRouteValue(origin, ctx, await captured)
+}
+
+/** Refresh a stale entry through a subrequest; a 5xx keeps the stale one (stale-if-error). */
+async function revalidate(
+  route: Route,
+  origin: OriginContext,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  const response = await runSubrequest(origin.req, route.settings.maxBodySize)
+  if (response.status >= 500) throw new OriginError(response)
+  return toRouteValue(origin, ctx, response)
+}
+
+function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {
+  return {
+    namespace: settings.namespace,
+    ...(settings.ttlMs === undefined ? {} : { ttl: settings.ttlMs }),
+    staleWhileRevalidate: settings.swrMs,
+    staleIfError: settings.sieMs,
+    timeout: settings.timeoutMs,
+    passTtl: settings.passTtlMs,
+    onWaitTimeout: 'run',
+    ...(settings.lockTtl === undefined ? {} : { lockTtl: settings.lockTtl }),
+    ...(settings.waitTimeout === undefined ? {} : { waitTimeout: settings.waitTimeout }),
+  }
+}
+
+function onceNext(next: (error?: unknown) => void): Next {
+  const once = ((error?: unknown) => {
+    if (once.called) return
+    once.called = true
+    next(error)
+  }) as Next
+  once.called = false
+  return once
+}

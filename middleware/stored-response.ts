@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto'
+import type { CapturedResponse } from './capture.js'
+
+/**
+ * What the route cache stores under a key: a response (status, end-to-end headers, exact body
+ * bytes), or, when responses vary on request headers the key does not contain, a pointer that
+ * names those headers (the variants live under keys that include their values).
+ */
+export interface StoredResponse {
+  readonly kind: 'response'
+  /** Whether this response was stored (an unstorable one is only ever replayed to nobody). */
+  readonly stored: boolean
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
+  readonly body: Buffer
+  /** When the origin produced it (epoch ms): the base of `Age` and `Date`. */
+  readonly storedAt: number
+}
+
+/** Points to the variants of a response that varies on request headers. */
+export interface VaryPointer {
+  readonly kind: 'vary'
+  readonly stored: true
+  /** Request header names (lower case, sorted) the variants are keyed on. */
+  readonly names: readonly string[]
+}
+
+/** The value cached for a route key. */
+export type RouteValue = StoredResponse | VaryPointer
+
+/** Turn a captured response into the stored form, adding a strong ETag when it has none. */
+export function toStored(captured: CapturedResponse, stored: boolean, now: number): StoredResponse {
+  const headers = { ...captured.headers }
+  if (stored && headers['etag'] === undefined && captured.status === 200) {
+    // Strong validator from the exact bytes, so 304s work for handlers that set none (streams).
+    headers['etag'] = `"${createHash('sha1').update(captured.body).digest('base64url')}"`
+  }
+  return {
+    kind: 'response',
+    stored,
+    status: captured.status,
+    headers,
+    body: captured.body,
+    storedAt: now,
+  }
+}
+
+/** Whether a cached value is a usable response or pointer (anything else is ignored). */
+export function isRouteValue(value: unknown): value is RouteValue {
+  if (typeof value !== 'object' || value === null) return false
+  const kind = (value as { kind?: unknown }).kind
+  if (kind === 'vary') return Array.isArray((value as VaryPointer).names)
+  return kind === 'response' && Buffer.isBuffer((value as StoredResponse).body)
+}
+
+/** One header as a single string. */
+export function headerText(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.join(', ')
+}
