@@ -49,8 +49,16 @@ export function parseDuration(value: unknown, option: string, bounds: DurationBo
   return Math.ceil(ms)
 }
 
+// Duration strings are usually a handful of constants ('30s', '5m') parsed on every call:
+// remember them (bounded, so arbitrary strings cannot grow it).
+const parsed = new Map<string, number>()
+
 function toMilliseconds(value: unknown, option: string): number {
   if (typeof value === 'number') return value
+  if (typeof value === 'string') {
+    const known = parsed.get(value)
+    if (known !== undefined) return known
+  }
   if (typeof value !== 'string') {
     throw new InvalidOptionError(
       option,
@@ -65,7 +73,10 @@ function toMilliseconds(value: unknown, option: string): number {
     )
   }
   const [, amount = '', unit = 'ms'] = match
-  return Number(amount) * UNIT_MS[unit as DurationUnit]
+  const ms = Number(amount) * UNIT_MS[unit as DurationUnit]
+  if (parsed.size >= 256) parsed.clear()
+  parsed.set(value, ms)
+  return ms
 }
 
 /** A short description of a value's type for error messages (never the value itself). */

@@ -11,6 +11,11 @@ export class SingleFlight {
     return this.#flights.has(key)
   }
 
+  /** The flight running for `key`, if any. */
+  get<T>(key: string): Promise<T> | undefined {
+    return this.#flights.get(key) as Promise<T> | undefined
+  }
+
   /** Number of flights in progress. */
   get size(): number {
     return this.#flights.size
@@ -23,12 +28,28 @@ export class SingleFlight {
   run<T>(key: string, work: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
     const existing = this.#flights.get(key) as Promise<T> | undefined
     if (existing !== undefined) return { promise: existing, joined: true }
-    const promise = Promise.resolve()
-      .then(work)
-      .finally(() => {
-        if (this.#flights.get(key) === promise) this.#flights.delete(key)
-      })
+    let started: Promise<T>
+    try {
+      started = work()
+    } catch (error) {
+      started = Promise.reject(error)
+    }
+    // One handler pair, attached first: it runs before any joiner resumes.
+    const promise = started.then(
+      (value) => {
+        this.#forget(key, promise)
+        return value
+      },
+      (error: unknown) => {
+        this.#forget(key, promise)
+        throw error
+      },
+    )
     this.#flights.set(key, promise)
     return { promise, joined: false }
+  }
+
+  #forget(key: string, promise: Promise<unknown>): void {
+    if (this.#flights.get(key) === promise) this.#flights.delete(key)
   }
 }

@@ -42,6 +42,12 @@ export class FnCache {
     fn: CacheFnFunction<T>,
     options: CacheFnOptions<T> = {},
   ): Promise<CacheFnResult<T>> {
+    const flightKey = this.#flightKey(key, options)
+    if (flightKey !== undefined && options.signal === undefined) {
+      // A caller joining a flight needs nothing else: no option parsing, no keys, no clock.
+      const running = this.#d.flights.get<CacheFnResult<T>>(flightKey)
+      if (running !== undefined) return this.#join(running, options.namespace)
+    }
     let plan: FnPlan<T>
     try {
       if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'must be a function')
@@ -55,11 +61,26 @@ export class FnCache {
       const served = this.#serve(plan, fn, local, started)
       if (served !== undefined) return abortable(served, plan.signal)
     }
-    const { promise, joined } = this.#d.flights.run(plan.keys.value, () =>
+    const { promise, joined } = this.#d.flights.run(flightKey ?? plan.keys.value, () =>
       this.#lookup(plan, fn, started),
     )
     if (joined) this.#d.events.emit('fn:coalesced', { namespace: plan.namespace })
     return abortable(promise, plan.signal)
+  }
+
+  /** The flight identity of a call: namespace and key, unambiguously (length-prefixed). */
+  #flightKey<T>(key: string, options: CacheFnOptions<T>): string | undefined {
+    if (typeof key !== 'string' || typeof options !== 'object' || options === null) return undefined
+    const namespace = options.namespace ?? this.#s.namespace
+    return typeof namespace === 'string' ? `${namespace.length}:${namespace}:${key}` : undefined
+  }
+
+  #join<T>(
+    running: Promise<CacheFnResult<T>>,
+    namespace: string | undefined,
+  ): Promise<CacheFnResult<T>> {
+    this.#d.events.emit('fn:coalesced', { namespace: namespace ?? this.#s.namespace })
+    return running
   }
 
   async #lookup<T>(

@@ -199,43 +199,50 @@ export function planCall<T>(
     throw new InvalidOptionError('options', `must be an object (got ${describe(options)})`)
   }
   const namespace = options.namespace ?? context.namespace
-  const d = (value: unknown, name: string, fallback: number): number =>
-    value === undefined
-      ? fallback
-      : parseDuration(value, name, {
-          allowZero: name !== 'ttl' && name !== 'lockTtl' && name !== 'waitTimeout',
-        })
   return {
     key,
     namespace,
     keys: context.keyspace.entry(namespace, key),
-    ttlMs: d(options.ttl, 'ttl', defaults.ttlMs),
-    swrMs: d(options.staleWhileRevalidate, 'staleWhileRevalidate', defaults.swrMs),
-    sieMs: d(options.staleIfError, 'staleIfError', defaults.sieMs),
+    ttlMs: positive(options.ttl, 'ttl', defaults.ttlMs),
+    swrMs: orZero(options.staleWhileRevalidate, 'staleWhileRevalidate', defaults.swrMs),
+    sieMs: orZero(options.staleIfError, 'staleIfError', defaults.sieMs),
     eagerRefresh:
       options.eagerRefresh === undefined
         ? defaults.eagerRefresh
         : checkFraction(options.eagerRefresh, 'eagerRefresh'),
-    lockTtlMs: d(options.lockTtl, 'lockTtl', defaults.lockTtlMs),
-    waitTimeoutMs: d(options.waitTimeout, 'waitTimeout', defaults.waitTimeoutMs),
+    lockTtlMs: positive(options.lockTtl, 'lockTtl', defaults.lockTtlMs),
+    waitTimeoutMs: positive(options.waitTimeout, 'waitTimeout', defaults.waitTimeoutMs),
     onWaitTimeout:
       options.onWaitTimeout === undefined
         ? defaults.onWaitTimeout
         : checkWaitTimeoutMode(options.onWaitTimeout, 'onWaitTimeout'),
-    softTimeoutMs: d(options.timeout, 'timeout', defaults.softTimeoutMs),
-    hardTimeoutMs: d(options.hardTimeout, 'hardTimeout', defaults.hardTimeoutMs),
-    tags: checkTags(options.tags),
-    jitterMs: d(options.ttlJitter, 'ttlJitter', defaults.jitterMs),
+    softTimeoutMs: orZero(options.timeout, 'timeout', defaults.softTimeoutMs),
+    hardTimeoutMs: orZero(options.hardTimeout, 'hardTimeout', defaults.hardTimeoutMs),
+    tags: options.tags === undefined ? NO_TAGS : checkTags(options.tags),
+    jitterMs: orZero(options.ttlJitter, 'ttlJitter', defaults.jitterMs),
     shouldCache: checkFunction(options.shouldCache, 'shouldCache'),
     notFoundTtlMs:
       options.notFoundTtl === undefined
         ? defaults.notFoundTtlMs
-        : parseDuration(options.notFoundTtl, 'notFoundTtl', { allowZero: true }),
+        : parseDuration(options.notFoundTtl, 'notFoundTtl', ALLOW_ZERO),
     isNotFound: checkFunction(options.isNotFound, 'isNotFound') ?? isNullish,
-    errorTtlMs: d(options.errorTtl, 'errorTtl', defaults.errorTtlMs),
-    passTtlMs: d(options.passTtl, 'passTtl', defaults.passTtlMs),
+    errorTtlMs: orZero(options.errorTtl, 'errorTtl', defaults.errorTtlMs),
+    passTtlMs: orZero(options.passTtl, 'passTtl', defaults.passTtlMs),
     signal: checkSignal(options.signal),
   }
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([])
+const ALLOW_ZERO = Object.freeze({ allowZero: true })
+
+/** A duration option that must be > 0, or its default. (Module-level: this runs per call.) */
+function positive(value: unknown, option: string, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value, option)
+}
+
+/** A duration option where 0 means off, or its default. */
+function orZero(value: unknown, option: string, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value, option, ALLOW_ZERO)
 }
 
 function checkFraction(value: unknown, option: string): number | undefined {

@@ -86,7 +86,11 @@ function encodeNamespace(namespace: string): string {
   return namespace.replace(NAMESPACE_ESCAPES, percentEncode)
 }
 
+const KEY_NEEDS_ESCAPE = /[%{}]/
+
 function encodeKey(key: string): string {
+  // Most keys hold none of the escaped characters: skip the replace (this runs on every call).
+  if (key.length <= MAX_ENCODED_KEY_LENGTH && !KEY_NEEDS_ESCAPE.test(key)) return key
   const encoded = key.replace(KEY_ESCAPES, percentEncode)
   if (encoded.length <= MAX_ENCODED_KEY_LENGTH) return encoded
   return HASHED_MARK + createHash('sha256').update(key).digest('hex')
