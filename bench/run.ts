@@ -2,6 +2,7 @@ import { cpus, loadavg } from 'node:os'
 import { fnHitBench } from './fn-hit.bench.js'
 import { fnL1Bench } from './fn-l1.bench.js'
 import { stampedeBench } from './stampede.bench.js'
+import { statsBench } from './stats.bench.js'
 import { storeBench } from './store.bench.js'
 import { benchRedis, printRows } from './support.js'
 
@@ -23,6 +24,7 @@ try {
   printRows('Store: direct get / getMany (issue 2)', await storeBench(redis.url))
   printRows('cacheFn: hits from Redis (L1 off)', await fnHitBench(redis.url))
   printRows('cacheFn: hits from L1', await fnL1Bench(redis.url))
+  printRows('Stats: cost on the hot path (issue 5)', await statsBench(redis.url))
   const stampede = await stampedeBench(redis.url)
   printRows('cacheFn: stampede across processes', stampede.rows)
   console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)

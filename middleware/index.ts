@@ -1,3 +1,6 @@
+export { statusRouter, STATUS_ROUTER_DEFAULTS } from './status-router.js'
+export type { StatusRouterOptions, StatusHandler } from './status-router.js'
+export type { StatusDocument } from './status-page.js'
 export { cacheRoute, type RouteMiddleware } from './cache-route.js'
 export { ROUTE_DEFAULTS, type CacheRouteOptions } from './route-options.js'
 export { invalidatePath, tagResponse } from './route-origin.js'

@@ -7,12 +7,15 @@ import { CacheClosedError, InvalidKeyError } from './errors.js'
 import type { CacheEventListener, CacheEventMap, CacheEventName, CacheEvents } from './events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 import type { FnCache } from './fn-cache.js'
+import type { HealthProbe, HealthReport } from './health.js'
 import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
 import type { CacheFnResult } from './fn-shared.js'
 import type { InvalidateTarget, Invalidator } from './invalidation.js'
 import type { DistributedLock } from './lock/lock.js'
 import { checkTag, type Keyspace } from './keys.js'
 import type { ResolvedCacheOptions } from './options.js'
+import type { StatsCollector } from './stats.js'
+import type { StatsSnapshot } from './stats-snapshot.js'
 import type { Store } from './store/store.js'
 
 /** Options of `get`, `getMany` and `delete`. */
@@ -51,6 +54,9 @@ export interface CacheParts {
   readonly events: CacheEvents
   readonly fn: FnCache
   readonly lock: DistributedLock
+  /** The stats collector (detached from the events, so all zeros, with `stats: false`). */
+  readonly stats: StatsCollector
+  readonly health: HealthProbe
   /** Extra resources to close with the cache (lock clients, timers), in order. */
   readonly closers: readonly (() => Promise<void>)[]
 }
@@ -198,6 +204,30 @@ export class Cache {
     await this.#p.bus.ready
   }
 
+  /**
+   * Counters and latency histograms since creation or the last `resetStats()`, as plain JSON:
+   * totals (`hits`, `misses`, `hitRatio`, ...) with the same fields per namespace under
+   * `namespaces`. All zeros, with `enabled: false`, when created with `stats: false`.
+   */
+  stats(): StatsSnapshot {
+    return this.#p.stats.snapshot()
+  }
+
+  /** Zero every counter and histogram (`since` becomes now). */
+  resetStats(): void {
+    this.#p.stats.reset()
+  }
+
+  /**
+   * Probe the store (PING), the pub/sub subscriber, each lock node (and the quorum) and read the
+   * breaker, with short deadlines. The report is reused for `health.interval`, so calling this
+   * on every request costs Redis at most one probe per interval. Never rejects; after `close()`
+   * it reports `down`.
+   */
+  health(): Promise<HealthReport> {
+    return this.#p.health.check()
+  }
+
   /** Subscribe to a cache event. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
     this.#p.events.on(event, listener)
@@ -222,6 +252,8 @@ export class Cache {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#p.health.close()
+    this.#p.stats.detach()
     await this.#p.bus.close()
     for (const close of this.#p.closers) await close()
     if (this.#p.ownsStore) await this.#p.store.close()
@@ -230,7 +262,7 @@ export class Cache {
   #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
     const durationMs = performance.now() - started
     if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
-      this.#p.events.emit('cache:hit', { namespace, tier: 'store', durationMs })
+      this.#p.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
       return entry
     }
     this.#p.events.emit('cache:miss', { namespace, durationMs })

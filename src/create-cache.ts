@@ -7,6 +7,7 @@ import { EntryStore } from './entry-store.js'
 import { CacheEvents } from './events.js'
 import { SingleFlight } from './flight.js'
 import { FnCache } from './fn-cache.js'
+import { HealthProbe } from './health.js'
 import { Invalidator } from './invalidation.js'
 import { Keyspace } from './keys.js'
 import { L1Tier } from './l1.js'
@@ -15,6 +16,7 @@ import type { DistributedLock } from './lock/lock.js'
 import { RedlockLock } from './lock/redlock-lock.js'
 import { StateLog } from './logger.js'
 import { resolveCacheOptions, type CacheOptions, type ResolvedCacheOptions } from './options.js'
+import { StatsCollector } from './stats.js'
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
 import type { Store } from './store/store.js'
@@ -38,11 +40,16 @@ const FENCE_GRACE_MS = 60_000
 export function createCache(options: CacheOptions = {}): Cache {
   const resolved = resolveCacheOptions(options)
   const events = new CacheEvents(resolved.emitter)
+  // Attached first, so that it counts from the very first event.
+  const stats = new StatsCollector(resolved.stats === undefined ? undefined : events, {
+    maxNamespaces: resolved.stats?.maxNamespaces ?? 1,
+  })
   const log = new StateLog(resolved.logger)
   const { store, owned } = openStore(resolved, events, log)
   const keyspace = new Keyspace(resolved.prefix)
   const bus = new Bus(store, keyspace.channel, randomBytes(8).toString('hex'), events)
   const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus, events)
+  const breaker = openBreaker(resolved, events)
   const entries = new EntryStore({
     store,
     codec: new EntryCodec(resolved.serializer),
@@ -50,7 +57,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     bus,
     events,
     log,
-    breaker: openBreaker(resolved, events),
+    breaker,
     throwOnStoreError: resolved.throwOnStoreError,
     fenceGraceMs: FENCE_GRACE_MS,
     l1,
@@ -89,6 +96,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     events,
     fn,
     lock,
+    stats,
+    health: new HealthProbe({ store, bus, lock, breaker }, resolved.health),
     closers: [() => lock.close(), () => Promise.resolve(l1?.clear())],
   })
 }

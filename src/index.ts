@@ -1,7 +1,14 @@
 export { createCache } from './create-cache.js'
 export { Cache } from './cache.js'
 export type { KeyOptions, SetOptions, SetManyEntry } from './cache.js'
-export type { CacheOptions, LockOptions, BreakerOptions, L1Options } from './options.js'
+export type {
+  CacheOptions,
+  LockOptions,
+  BreakerOptions,
+  L1Options,
+  StatsOptions,
+  HealthOptions,
+} from './options.js'
 export { DEFAULTS } from './options.js'
 export type { Duration, DurationUnit } from './duration.js'
 export { parseDuration } from './duration.js'
@@ -46,3 +53,9 @@ export type {
   RedisClientPool,
 } from './store/redis-connection.js'
 export * from './errors.js'
+export type { StatsSnapshot, NamespaceStatsSnapshot } from './stats-snapshot.js'
+export { OTHER_NAMESPACE } from './stats.js'
+export type { LatencySnapshot } from './histogram.js'
+export type { HealthReport, HealthStatus, ComponentHealth } from './health.js'
+// Last, so that every core module is evaluated before the adapters that import it.
+export * from '../middleware/index.js'

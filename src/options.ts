@@ -65,6 +65,40 @@ export interface CacheOptions {
    * @default false
    */
   l1?: false | L1Options
+  /**
+   * Counters and latency histograms, read with `cache.stats()` and the status endpoint; `false`
+   * turns them off (`cache.stats()` then reports zeros with `enabled: false`).
+   * @default {} (on)
+   */
+  stats?: false | StatsOptions
+  /** Health probes, read with `cache.health()` and the status endpoint. */
+  health?: HealthOptions
+}
+
+/** Options of the stats collector. */
+export interface StatsOptions {
+  /**
+   * Namespaces counted separately; later ones are counted together under `(other)`, so memory
+   * stays bounded even when namespaces are made from user input.
+   * @default 100
+   */
+  maxNamespaces?: number
+}
+
+/** Options of the health probes. */
+export interface HealthOptions {
+  /**
+   * How long a health report is reused: however often the status endpoint is hit, Redis sees
+   * at most one probe per interval. Also the longest a change (Redis down, back) goes unseen.
+   * @default '2s'
+   */
+  interval?: Duration
+  /**
+   * Deadline of each probe (store PING, each lock node); `commandTimeout` also applies to
+   * those commands, so a probe ends at whichever comes first.
+   * @default '1s'
+   */
+  timeout?: Duration
 }
 
 /** Options of the L1 tier. */
@@ -107,6 +141,9 @@ export const DEFAULTS = Object.freeze({
   throwOnStoreError: false,
   l1MaxBytes: 16 * 1024 * 1024,
   l1MaxTtl: '30s',
+  statsMaxNamespaces: 100,
+  healthInterval: '2s',
+  healthTimeout: '1s',
 } as const)
 
 /** Options after validation: durations in ms, defaults applied. */
@@ -126,6 +163,8 @@ export interface ResolvedCacheOptions {
   readonly throwOnStoreError: boolean
   readonly fnDefaults: ResolvedFnDefaults
   readonly l1: { readonly maxBytes: number; readonly maxTtlMs: number } | undefined
+  readonly stats: { readonly maxNamespaces: number } | undefined
+  readonly health: { readonly intervalMs: number; readonly timeoutMs: number }
 }
 
 /** Validate options once, at construction; every error names the option. */
@@ -160,6 +199,33 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
       parseDuration(options.defaultTtl ?? DEFAULTS.defaultTtl, 'defaultTtl'),
     ),
     l1: checkL1(options.l1),
+    stats: checkStats(options.stats),
+    health: checkHealth(options.health),
+  })
+}
+
+function checkStats(value: unknown): ResolvedCacheOptions['stats'] {
+  if (value === false) return undefined
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new InvalidOptionError('stats', `must be false or an object (got ${describe(value)})`)
+  }
+  const stats = (value ?? {}) as StatsOptions
+  return Object.freeze({
+    maxNamespaces: positiveInteger(
+      stats.maxNamespaces ?? DEFAULTS.statsMaxNamespaces,
+      'stats.maxNamespaces',
+    ),
+  })
+}
+
+function checkHealth(value: unknown): ResolvedCacheOptions['health'] {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new InvalidOptionError('health', `must be an object (got ${describe(value)})`)
+  }
+  const health = (value ?? {}) as HealthOptions
+  return Object.freeze({
+    intervalMs: parseDuration(health.interval ?? DEFAULTS.healthInterval, 'health.interval'),
+    timeoutMs: parseDuration(health.timeout ?? DEFAULTS.healthTimeout, 'health.timeout'),
   })
 }
 
