@@ -1,9 +1,8 @@
 import type { Bus } from './bus.js'
-import type { Duration } from './duration.js'
-import { parseDuration } from './duration.js'
 import type { Entry } from './entry-codec.js'
-import type { EntryStore, EntryWrite } from './entry-store.js'
-import { CacheClosedError, InvalidKeyError } from './errors.js'
+import type { EntryStore } from './entry-store.js'
+import { CacheClosedError } from './errors.js'
+import { DirectOps, type KeyOptions, type SetManyEntry, type SetOptions } from './direct-ops.js'
 import type { CacheEventListener, CacheEventMap, CacheEventName, CacheEvents } from './events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 import type { FnCache } from './fn-cache.js'
@@ -12,35 +11,11 @@ import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
 import type { CacheFnResult } from './fn-shared.js'
 import type { InvalidateTarget, Invalidator } from './invalidation.js'
 import type { DistributedLock } from './lock/lock.js'
-import { checkTag, type Keyspace } from './keys.js'
+import type { Keyspace } from './keys.js'
 import type { ResolvedCacheOptions } from './options.js'
 import type { StatsCollector } from './stats.js'
 import type { StatsSnapshot } from './stats-snapshot.js'
 import type { Store } from './store/store.js'
-
-/** Options of `get`, `getMany` and `delete`. */
-export interface KeyOptions {
-  /** Namespace of the key. @default the cache's `namespace` option ('default') */
-  namespace?: string
-}
-
-/** Options of `set` and `setMany`. */
-export interface SetOptions extends KeyOptions {
-  /** Time to live. @default the cache's `defaultTtl` ('5m') */
-  ttl?: Duration
-  /** Tags, for `invalidate({ tags })`. @default [] */
-  tags?: readonly string[]
-}
-
-/** One entry of `setMany`. */
-export interface SetManyEntry<T = unknown> {
-  key: string
-  value: T
-  /** Time to live. @default the `ttl` of the call, else the cache's `defaultTtl` */
-  ttl?: Duration
-  /** Tags of this entry. @default [] */
-  tags?: readonly string[]
-}
 
 /** The parts a Cache is built from (see createCache). */
 export interface CacheParts {
@@ -70,8 +45,11 @@ export class Cache {
   readonly #p: CacheParts
   #closed = false
 
+  readonly #direct: DirectOps
+
   constructor(parts: CacheParts) {
     this.#p = parts
+    this.#direct = new DirectOps(parts)
   }
 
   /**
@@ -117,12 +95,7 @@ export class Cache {
   getEntry<T = unknown>(key: string, options: KeyOptions = {}): Promise<Entry<T> | undefined> {
     try {
       this.#assertOpen()
-      const started = performance.now()
-      const namespace = this.#namespace(options)
-      const keys = this.#p.keyspace.entry(namespace, key)
-      return this.#p.entries
-        .read<T>(namespace, keys)
-        .then((entry) => this.#fresh(namespace, entry, started))
+      return this.#direct.getEntry<T>(key, options)
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
@@ -131,16 +104,13 @@ export class Cache {
   /** Store a value. Resolves once written, or once the write failed open. */
   async set<T>(key: string, value: T, options: SetOptions = {}): Promise<void> {
     this.#assertOpen()
-    const namespace = this.#namespace(options)
-    const ttlMs = this.#ttl(options.ttl, 'ttl')
-    await this.#p.entries.write([this.#write(namespace, key, value, ttlMs, options.tags)])
+    await this.#direct.set(key, value, options)
   }
 
   /** Delete a key; resolves to whether it existed. */
   async delete(key: string, options: KeyOptions = {}): Promise<boolean> {
     this.#assertOpen()
-    const namespace = this.#namespace(options)
-    return this.#p.entries.remove(this.#p.keyspace.entry(namespace, key))
+    return this.#direct.delete(key, options)
   }
 
   /** Read many keys of one namespace in one round trip; misses are undefined. */
@@ -149,26 +119,13 @@ export class Cache {
     options: KeyOptions = {},
   ): Promise<(T | undefined)[]> {
     this.#assertOpen()
-    assertArray(keys, 'getMany() takes an array of keys')
-    const started = performance.now()
-    const namespace = this.#namespace(options)
-    const entryKeys = keys.map((key) => this.#p.keyspace.entry(namespace, key))
-    const entries = await this.#p.entries.readMany<T>(namespace, entryKeys)
-    return entries.map((entry) => this.#fresh(namespace, entry, started)?.value)
+    return this.#direct.getMany<T>(keys, options)
   }
 
   /** Write many entries of one namespace in one round trip. */
   async setMany<T>(entries: readonly SetManyEntry<T>[], options: SetOptions = {}): Promise<void> {
     this.#assertOpen()
-    assertArray(entries, 'setMany() takes an array of entries')
-    const namespace = this.#namespace(options)
-    const fallbackTtl = this.#ttl(options.ttl, 'ttl')
-    const writes = entries.map((entry, i) => {
-      const ttlMs =
-        entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
-      return this.#write(namespace, entry.key, entry.value, ttlMs, entry.tags ?? options.tags)
-    })
-    if (writes.length > 0) await this.#p.entries.write(writes)
+    await this.#direct.setMany(entries, options)
   }
 
   /**
@@ -259,51 +216,7 @@ export class Cache {
     if (this.#p.ownsStore) await this.#p.store.close()
   }
 
-  #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
-    const durationMs = performance.now() - started
-    if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
-      this.#p.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
-      return entry
-    }
-    this.#p.events.emit('cache:miss', { namespace, durationMs })
-    return undefined
-  }
-
-  #write(
-    namespace: string,
-    key: string,
-    value: unknown,
-    ttlMs: number,
-    tags: readonly string[] = [],
-  ): EntryWrite {
-    const now = Date.now()
-    assertArray(tags, 'tags must be an array of strings')
-    return {
-      namespace,
-      keys: this.#p.keyspace.entry(namespace, key),
-      value,
-      createdAt: now,
-      freshUntil: now + ttlMs,
-      staleUntil: now + ttlMs,
-      kind: 'value',
-      tags: tags.map(checkTag),
-    }
-  }
-
-  #namespace(options: KeyOptions): string {
-    return options.namespace ?? this.#p.options.namespace
-  }
-
-  #ttl(ttl: Duration | undefined, option: string): number {
-    return ttl === undefined ? this.#p.options.defaultTtlMs : parseDuration(ttl, option)
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new CacheClosedError()
   }
-}
-
-/** Throw InvalidKeyError unless the value is an array (without narrowing it to any[]). */
-function assertArray(value: unknown, message: string): void {
-  if (!Array.isArray(value)) throw new InvalidKeyError(message)
 }

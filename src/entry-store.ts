@@ -6,13 +6,8 @@ import type { CacheEvents } from './events.js'
 import type { EntryKeys, Keyspace } from './keys.js'
 import type { L1Tier } from './l1.js'
 import type { StateLog } from './logger.js'
-import {
-  beginComputeScript,
-  deleteEntryScript,
-  tagAddScript,
-  writeEntryScript,
-} from './store/scripts.js'
-import type { ScriptCall, ScriptReply, Store } from './store/store.js'
+import { beginCall, deleteCall, writeCalls } from './entry-calls.js'
+import type { ScriptReply, Store } from './store/store.js'
 
 /** Everything the entry store works with. */
 export interface EntryStoreDeps {
@@ -103,7 +98,7 @@ export class EntryStore {
 
   /** Write entries (fenced, with their tags) in one round trip. Throws only SerializationError. */
   async write(writes: readonly EntryWrite[]): Promise<WriteOutcome[]> {
-    const calls = writes.map((w) => this.#writeCalls(w))
+    const calls = writes.map((w) => writeCalls(this.#d, w))
     const flat = calls.flatMap((c) => c.calls)
     const replies = await this.#guard('set', undefined, () => this.#d.store.run(flat))
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
@@ -133,14 +128,7 @@ export class EntryStore {
   /** Delete one entry and take a new fence (in-flight writes for it are refused). */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
     this.#d.l1?.delete(keys.value)
-    const frame = this.#d.bus.frame('deleted', keys.value)
-    const args = [
-      String(this.#d.fenceGraceMs),
-      publish ? this.#d.bus.channel : '',
-      frame.head,
-      frame.tail,
-    ]
-    const call: ScriptCall = { script: deleteEntryScript, keys: [keys.value, keys.fence], args }
+    const call = deleteCall(this.#d, keys, publish)
     const [deleted] = (await this.#guard('delete', [0], () => this.#d.store.run([call]))) ?? []
     return Number(deleted) > 0
   }
@@ -149,20 +137,7 @@ export class EntryStore {
   async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
     if (keys.length === 0) return 0
     for (const k of keys) this.#d.l1?.delete(k.value)
-    const args = (k: EntryKeys): string[] => {
-      const frame = this.#d.bus.frame('deleted', k.value)
-      return [
-        String(this.#d.fenceGraceMs),
-        publish ? this.#d.bus.channel : '',
-        frame.head,
-        frame.tail,
-      ]
-    }
-    const calls = keys.map((k) => ({
-      script: deleteEntryScript,
-      keys: [k.value, k.fence],
-      args: args(k),
-    }))
+    const calls = keys.map((k) => deleteCall(this.#d, k, publish))
     const replies = await this.#guard('delete', [], () => this.#d.store.run(calls))
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
@@ -177,11 +152,7 @@ export class EntryStore {
     now: number,
     createdAfter = 0,
   ): Promise<BeginOutcome> {
-    const call: ScriptCall = {
-      script: beginComputeScript,
-      keys: [keys.value, keys.fence],
-      args: [String(now), String(this.#d.fenceGraceMs), String(createdAfter)],
-    }
+    const call = beginCall(this.#d, keys, now, createdAfter)
     const replies = await this.#guard('begin', undefined, () => this.#d.store.run([call]))
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
@@ -227,36 +198,6 @@ export class EntryStore {
       // A corrupt or foreign entry is a miss; remove it so it is rewritten.
       void this.remove(keys, false)
       return undefined
-    }
-  }
-
-  #writeCalls(w: EntryWrite): { calls: ScriptCall[]; bytes: number; payload: Buffer } {
-    const parts = this.#d.codec.encode(w.value, w)
-    const ttlMs = Math.max(1, w.staleUntil - Date.now())
-    const frame = this.#d.bus.frame('written', w.keys.value)
-    const write: ScriptCall = {
-      script: writeEntryScript,
-      keys: [w.keys.value, w.keys.fence],
-      args: [
-        w.fence === undefined ? '' : String(w.fence),
-        String(ttlMs),
-        parts.head,
-        parts.tail,
-        String(ttlMs + this.#d.fenceGraceMs),
-        this.#d.bus.channel,
-        frame.head,
-        frame.tail,
-      ],
-    }
-    const tags = w.tags.map((tag) => ({
-      script: tagAddScript,
-      keys: [this.#d.keyspace.tagSet(tag)],
-      args: [String(ttlMs), w.keys.value],
-    }))
-    return {
-      calls: [write, ...tags],
-      bytes: parts.head.length + parts.tail.length,
-      payload: parts.payload,
     }
   }
 

@@ -2,8 +2,8 @@ import type { StoredEntry } from './entry-codec.js'
 import { InvalidOptionError } from './errors.js'
 import { follow } from './fn-follower.js'
 import { lead, runDirect } from './fn-leader.js'
+import { planCall } from './fn-plan.js'
 import {
-  planCall,
   type CacheFnFunction,
   type CacheFnOptions,
   type FnPlan,
@@ -168,6 +168,7 @@ export class FnCache {
   #refresh<T>(plan: FnPlan<T>, fn: CacheFnFunction<T>, stale: StoredEntry<T>): void {
     const { promise } = this.#d.refreshes.run(plan.keys.value, async () => {
       let handle: LockHandle | undefined
+      const started = performance.now()
       try {
         handle = await this.#d.lock.tryAcquire(plan.keys.lock, plan.lockTtlMs)
       } catch (error) {
@@ -178,7 +179,12 @@ export class FnCache {
         })
         return lead(this.#d, plan, fn, stale, undefined, 'fallback')
       }
-      if (handle === undefined) return undefined
+      if (handle === undefined) {
+        this.#d.events.emit('lock:contended', { namespace: plan.namespace })
+        return undefined
+      }
+      const durationMs = performance.now() - started
+      this.#d.events.emit('lock:acquired', { namespace: plan.namespace, durationMs })
       return lead(this.#d, plan, fn, stale, handle, 'lock')
     })
     // Failures are already reported as fn:run events; callers were served the stale value.

@@ -1,16 +1,15 @@
 import type { StoredEntry } from './entry-codec.js'
-import type { EntryWrite } from './entry-store.js'
-import { HardTimeoutError, SerializationError } from './errors.js'
+import { HardTimeoutError } from './errors.js'
 import type { CacheFnFunction, FnPlan } from './fn-options.js'
 import {
   fromEntry,
   staleIfError,
-  toWire,
   type CacheFnResult,
   type FnDeps,
   type RunReason,
 } from './fn-shared.js'
 import type { LockHandle } from './lock/lock.js'
+import { announceFailure, storeResult } from './fn-store.js'
 import { runFunction, softTimeout, type FunctionOutcome } from './run-fn.js'
 
 /**
@@ -133,115 +132,6 @@ async function onFailure<T>(
   return fromEntry(fallback, 'stale')
 }
 
-/** Tell waiting instances (they fail the same way instead of each re-running the function). */
-async function announceFailure<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  error: unknown,
-  fence: number | undefined,
-): Promise<void> {
-  const wire = toWire(error)
-  if (plan.errorTtlMs > 0) {
-    const [outcome] = await d.entries.write([marker(plan, 'error', wire, plan.errorTtlMs, fence)])
-    if (outcome?.status === 'written') return
-  }
-  await d.bus.publish({ type: 'failed', origin: d.bus.origin, key: plan.keys.value, error: wire })
-}
-
-async function storeResult<T>(
-  d: FnDeps,
-  { value, skip, plan }: FunctionOutcome<T>,
-  fence: number | undefined,
-): Promise<CacheFnResult<T>> {
-  const now = Date.now()
-  const computed: CacheFnResult<T> = {
-    value,
-    status: 'miss',
-    tier: undefined,
-    createdAt: now,
-    freshUntil: now,
-    degraded: false,
-  }
-  const refused = skip ?? (plan.shouldCache?.(value) === false ? 'predicate' : undefined)
-  if (refused !== undefined) {
-    d.events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
-    await announcePass(d, plan, fence)
-    return computed
-  }
-  const notFound = plan.notFoundTtlMs !== undefined && plan.isNotFound(value)
-  const ttl = (notFound ? (plan.notFoundTtlMs ?? 0) : plan.ttlMs) + jitter(plan.jitterMs)
-  if (ttl <= 0) {
-    await announcePass(d, plan, fence)
-    return computed
-  }
-  const write = entryWrite(plan, value, now, ttl, fence)
-  try {
-    await d.entries.write([write])
-  } catch (error) {
-    if (!(error instanceof SerializationError)) throw error
-    d.events.emit('error', { source: 'codec', operation: 'serialize', error })
-    await announcePass(d, plan, fence)
-    return computed
-  }
-  return { ...computed, freshUntil: write.freshUntil }
-}
-
-/** Release waiters to run the function themselves: a short marker when asked, else a notice. */
-async function announcePass<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  fence: number | undefined,
-): Promise<void> {
-  if (plan.passTtlMs > 0) {
-    const [outcome] = await d.entries.write([
-      marker(plan, 'pass', undefined, plan.passTtlMs, fence),
-    ])
-    if (outcome?.status === 'written') return
-  }
-  await d.bus.publish({ type: 'pass', origin: d.bus.origin, key: plan.keys.value })
-}
-
-function entryWrite<T>(
-  plan: FnPlan<T>,
-  value: T,
-  now: number,
-  ttl: number,
-  fence: number | undefined,
-): EntryWrite {
-  return {
-    namespace: plan.namespace,
-    keys: plan.keys,
-    value,
-    createdAt: now,
-    freshUntil: now + ttl,
-    staleUntil: now + ttl + Math.max(plan.swrMs, plan.sieMs),
-    kind: 'value',
-    tags: plan.tags,
-    ...(fence === undefined ? {} : { fence }),
-  }
-}
-
-function marker<T>(
-  plan: FnPlan<T>,
-  kind: 'pass' | 'error',
-  value: unknown,
-  ttl: number,
-  fence: number | undefined,
-): EntryWrite {
-  const now = Date.now()
-  return {
-    namespace: plan.namespace,
-    keys: plan.keys,
-    value,
-    createdAt: now,
-    freshUntil: now + ttl,
-    staleUntil: now + ttl,
-    kind,
-    tags: [],
-    ...(fence === undefined ? {} : { fence }),
-  }
-}
-
 /** Extend the lock every third of its lifetime while the function runs. */
 function keepAlive<T>(d: FnDeps, plan: FnPlan<T>, handle: LockHandle): { stop(): void } {
   let timer: NodeJS.Timeout | undefined
@@ -277,8 +167,4 @@ function reportRun<T>(
 ): void {
   const durationMs = performance.now() - started
   d.events.emit('fn:run', { namespace: plan.namespace, durationMs, ok, reason })
-}
-
-function jitter(maxMs: number): number {
-  return maxMs > 0 ? Math.floor(Math.random() * (maxMs + 1)) : 0
 }

@@ -1,6 +1,6 @@
 export { createCache } from './create-cache.js'
 export { Cache } from './cache.js'
-export type { KeyOptions, SetOptions, SetManyEntry } from './cache.js'
+export type { KeyOptions, SetOptions, SetManyEntry } from './direct-ops.js'
 export type {
   CacheOptions,
   LockOptions,

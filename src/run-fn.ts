@@ -1,6 +1,7 @@
 import type { SkipReason } from './events.js'
 import { HardTimeoutError } from './errors.js'
-import { adjustPlan, type CacheFnFunction, type FnPlan, type ResultOptions } from './fn-options.js'
+import type { CacheFnFunction, FnPlan, ResultOptions } from './fn-options.js'
+import { adjustPlan } from './fn-plan.js'
 
 /** A function's result and what it asked about storing it. */
 export interface FunctionOutcome<T> {
