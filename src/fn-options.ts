@@ -63,7 +63,11 @@ export type CacheFnDefaults = Omit<
   'namespace' | 'tags' | 'signal' | 'shouldCache' | 'isNotFound'
 >
 
-/** How to store one result, decided by the function once it knows the value (adaptive caching). */
+/**
+ * How to store one result, decided by the function once it knows the value (adaptive caching).
+ *
+ * @inline
+ */
 export interface ResultOptions {
   /** Fresh lifetime of this result. */
   ttl?: Duration
@@ -93,10 +97,14 @@ export interface CacheFnContext<T = unknown> {
   /**
    * Do not store this result; it is still returned to the callers here, and callers waiting in
    * other instances are told to run the function themselves. The reason shows in stats.
+   * Bound: `({ skip }) => ...` works.
    */
-  skip(reason?: SkipReason): void
-  /** Store this result with other settings than the call's (e.g. a ttl read from the value). */
-  setOptions(options: ResultOptions): void
+  readonly skip: (reason?: SkipReason) => void
+  /**
+   * Store this result with other settings than the call's (e.g. a ttl read from the value).
+   * Bound: `({ setOptions }) => ...` works.
+   */
+  readonly setOptions: (options: ResultOptions) => void
 }
 
 /** The function cacheFn runs on a miss. */
@@ -128,8 +136,11 @@ export interface FnPlan<T> {
 
 /** Built-in defaults of cacheFn (the cache's own `defaultTtl` supplies `ttl`). */
 export const CACHE_FN_DEFAULTS = Object.freeze({
+  /** Default of the `lockTtl` option. */
   lockTtl: '5s',
+  /** Default of the `waitTimeout` option. */
   waitTimeout: '10s',
+  /** Default of the `onWaitTimeout` option. */
   onWaitTimeout: 'run',
 } as const)
 

@@ -44,9 +44,9 @@ export function describeCacheContract(name: string, base: () => CacheOptions): v
     })
 
     it('expires entries after their ttl', async () => {
-      await cache.set('short', 1, { ttl: 40 })
+      await cache.set('short', 1, { ttl: 300 })
       expect(await cache.get('short')).to.equal(1)
-      await sleep(70)
+      await sleep(350)
       expect(await cache.get('short')).to.equal(undefined)
     })
 

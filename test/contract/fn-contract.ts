@@ -178,7 +178,15 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
       await cache.cacheFn('swr', () => 'v1', options)
       await sleep(60)
       const refreshed = nextEvent(cache, 'cache:set')
-      const stale = await cache.cacheFnResult('swr', () => 'v2', options)
+      // The refreshed value lives long, so a slow machine cannot see it stale again.
+      const stale = await cache.cacheFnResult(
+        'swr',
+        ({ setOptions }) => {
+          setOptions({ ttl: '1m' })
+          return 'v2'
+        },
+        options,
+      )
       expect(stale).to.include({ value: 'v1', status: 'stale' })
       await refreshed
       const fresh = await cache.cacheFnResult('swr', () => 'v3', options)
@@ -189,17 +197,18 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
       const cache = instance()
       let runs = 0
       const fn = (): number => ++runs
-      await cache.cacheFn('eager', fn, { ttl: 100, eagerRefresh: 0.5 })
-      await sleep(60)
+      // Past half of a 600 ms life: still fresh, old enough for an eager refresh.
+      await cache.cacheFn('eager', fn, { ttl: 600, eagerRefresh: 0.5 })
+      await sleep(350)
       const refreshed = nextEvent(cache, 'cache:set')
       expect(
         await Promise.all(
-          [1, 2, 3].map(() => cache.cacheFn('eager', fn, { ttl: 100, eagerRefresh: 0.5 })),
+          [1, 2, 3].map(() => cache.cacheFn('eager', fn, { ttl: 600, eagerRefresh: 0.5 })),
         ),
       ).to.deep.equal([1, 1, 1])
       await refreshed
       expect(runs).to.equal(2)
-      expect(await cache.cacheFn('eager', fn, { ttl: 100, eagerRefresh: 0.5 })).to.equal(2)
+      expect(await cache.cacheFn('eager', fn, { ttl: 600, eagerRefresh: 0.5 })).to.equal(2)
     })
 
     it('does not store results the predicate rejects, and releases waiters to run themselves', async () => {
@@ -277,8 +286,9 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
       const stored = nextEvent(cache, 'cache:set')
       const result = await cache.cacheFnResult(
         'soft',
-        async () => {
+        async ({ setOptions }) => {
           await finish.promise
+          setOptions({ ttl: '1m' }) // so the check below cannot find it expired on a slow machine
           return 'new'
         },
         options,
