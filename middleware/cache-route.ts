@@ -236,6 +236,8 @@ function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {
     timeout: settings.timeoutMs,
     passTtl: settings.passTtlMs,
     onWaitTimeout: 'run',
+    // Stored responses are only ever replayed, never changed: L1 hits can share one copy.
+    immutable: true,
     ...(settings.lockTtl === undefined ? {} : { lockTtl: settings.lockTtl }),
     ...(settings.waitTimeout === undefined ? {} : { waitTimeout: settings.waitTimeout }),
   }

@@ -39,6 +39,7 @@ function weak(tag: string): string {
 export const NOT_MODIFIED_HEADERS = [
   'cache-control',
   'content-location',
+  'date',
   'etag',
   'expires',
   'vary',

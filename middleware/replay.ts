@@ -26,7 +26,6 @@ export function replay(
     const value = stored.headers[name]
     if (value !== undefined) res.setHeader(name, value)
   }
-  res.setHeader('date', new Date(stored.storedAt).toUTCString())
   res.setHeader('age', String(age))
   res.setHeader('x-cache', label.xCache)
   res.setHeader('cache-status', label.cacheStatus)
@@ -36,9 +35,6 @@ export function replay(
     return
   }
   res.statusCode = stored.status
-  if (stored.status !== 204 && stored.status !== 304) {
-    res.setHeader('content-length', String(stored.body.length))
-  }
   if (req.method === 'HEAD') res.end()
   else res.end(stored.body)
 }

@@ -31,7 +31,7 @@ export function urlParts(req: RouteRequest): UrlParts {
   const mark = raw.indexOf('?')
   const path = mark < 0 ? raw : raw.slice(0, mark)
   const search = mark < 0 ? '' : raw.slice(mark + 1)
-  const query = [...new URLSearchParams(search)]
+  const query = search === '' ? [] : [...new URLSearchParams(search)]
   // Array.prototype.sort is stable: repeated names keep their relative order.
   query.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return { protocol: protocolOf(req), host: hostOf(req), path, query }

@@ -31,6 +31,11 @@ export type RouteValue = StoredResponse | VaryPointer
 /** Turn a captured response into the stored form, adding a strong ETag when it has none. */
 export function toStored(captured: CapturedResponse, stored: boolean, now: number): StoredResponse {
   const headers = { ...captured.headers }
+  // Fixed once, here: every replay sends the origin's Date (with Age) and the body's length.
+  headers['date'] = new Date(now).toUTCString()
+  if (captured.status !== 204 && captured.status !== 304) {
+    headers['content-length'] = String(captured.body.length)
+  }
   if (stored && headers['etag'] === undefined && captured.status === 200) {
     // Strong validator from the exact bytes, so 304s work for handlers that set none (streams).
     headers['etag'] = `"${createHash('sha1').update(captured.body).digest('base64url')}"`

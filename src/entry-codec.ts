@@ -10,6 +10,7 @@ import { CorruptEntryError, SerializationError } from './errors.js'
 
 /** A decoded entry: its metadata and its value. */
 export interface Entry<T = unknown> extends EntryMeta {
+  /** The decoded value. */
   readonly value: T
   /** Size of the stored bytes. */
   readonly bytes: number
@@ -60,8 +61,14 @@ export class EntryCodec {
   }
 
   /** Build an entry from metadata and a serialized value (store reads and L1 hits). */
-  entry<T>(meta: EntryMeta, payload: Buffer, bytes: number, tier: 'l1' | 'store'): StoredEntry<T> {
-    const value = meta.kind === 'pass' ? undefined : this.#deserialize(payload)
+  entry<T>(
+    meta: EntryMeta,
+    payload: Buffer,
+    bytes: number,
+    tier: 'l1' | 'store',
+    decoded?: { readonly value: unknown },
+  ): StoredEntry<T> {
+    const value = decoded !== undefined ? decoded.value : this.decodeValue(meta, payload)
     return {
       createdAt: meta.createdAt,
       freshUntil: meta.freshUntil,
@@ -86,6 +93,11 @@ export class EntryCodec {
       throw new SerializationError((error as Error).message, { cause: error })
     }
     return typeof out === 'string' ? Buffer.from(out, 'utf8') : out
+  }
+
+  /** Decode an entry's value (nothing for a pass marker). */
+  decodeValue(meta: EntryMeta, payload: Buffer): unknown {
+    return meta.kind === 'pass' ? undefined : this.#deserialize(payload)
   }
 
   #deserialize(payload: Buffer): unknown {

@@ -58,19 +58,30 @@ export class EntryStore {
     this.#d = deps
   }
 
-  /** The entry held in L1, if the tier is on and holds a live copy. */
-  fromL1<T>(keys: EntryKeys, now: number): StoredEntry<T> | undefined {
+  /**
+   * The entry held in L1, if the tier is on and holds a live copy. Decoded afresh on every hit,
+   * unless the caller promises not to mutate the value (`immutable`): then one decoded copy is
+   * shared by every hit.
+   */
+  fromL1<T>(keys: EntryKeys, now: number, immutable = false): StoredEntry<T> | undefined {
     const slot = this.#d.l1?.get(keys.value, now)
     if (slot === undefined) return undefined
-    return this.#d.codec.entry<T>(slot.meta, slot.payload, slot.payload.length, 'l1')
+    const codec = this.#d.codec
+    if (immutable) slot.shared ??= { value: codec.decodeValue(slot.meta, slot.payload) }
+    const shared = immutable ? slot.shared : undefined
+    return codec.entry<T>(slot.meta, slot.payload, slot.payload.length, 'l1', shared)
   }
 
   /**
    * Read one entry (L1 first when on); a miss, a corrupt entry or a store failure all resolve
    * to undefined.
    */
-  read<T>(namespace: string, keys: EntryKeys): Promise<StoredEntry<T> | undefined> {
-    const local = this.#d.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now())
+  read<T>(
+    namespace: string,
+    keys: EntryKeys,
+    immutable = false,
+  ): Promise<StoredEntry<T> | undefined> {
+    const local = this.#d.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
     return this.#guard('get', undefined, () => this.#d.store.get(keys.value)).then((bytes) =>
       bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),

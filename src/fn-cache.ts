@@ -56,7 +56,7 @@ export class FnCache {
       return Promise.reject(error)
     }
     const started = performance.now()
-    const local = this.#d.entries.fromL1<T>(plan.keys, Date.now())
+    const local = this.#d.entries.fromL1<T>(plan.keys, Date.now(), plan.immutable)
     if (local !== undefined) {
       const served = this.#serve(plan, fn, local, started)
       if (served !== undefined) return abortable(served, plan.signal)
@@ -88,7 +88,7 @@ export class FnCache {
     fn: CacheFnFunction<T>,
     started: number,
   ): Promise<CacheFnResult<T>> {
-    const entry = await this.#d.entries.read<T>(plan.namespace, plan.keys)
+    const entry = await this.#d.entries.read<T>(plan.namespace, plan.keys, plan.immutable)
     if (entry !== undefined) {
       const served = this.#serve(plan, fn, entry, started)
       if (served !== undefined) return served

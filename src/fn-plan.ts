@@ -90,6 +90,7 @@ export function planCall<T>(
     errorTtlMs: orZero(options.errorTtl, 'errorTtl', defaults.errorTtlMs),
     passTtlMs: orZero(options.passTtl, 'passTtl', defaults.passTtlMs),
     signal: checkSignal(options.signal),
+    immutable: options.immutable === true,
   }
 }
 

@@ -10,6 +10,8 @@ export interface L1Slot {
   readonly bytes: number
   /** When the slot stops being served from L1 (epoch ms). */
   readonly expiresAt: number
+  /** The decoded value, kept for callers that promise not to mutate it (`immutable`). */
+  shared?: { readonly value: unknown }
 }
 
 /** Settings of the L1 tier. */
