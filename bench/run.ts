@@ -29,6 +29,7 @@ try {
   printRows('cacheFn: stampede across processes', stampede.rows)
   console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
   for (const note of stampede.notes) console.log(note)
+  await (await import('./http.bench.js')).printHttpBench(redis.url) // cacheRoute over HTTP
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
   await redis.stop()
