@@ -84,6 +84,7 @@ async function serve(
   if (settings.refresh?.(req) === true)
     await route.cache.delete(key, { namespace: settings.namespace })
   const started = performance.now()
+  if (serveLocal(route, req, res, parts, key, started)) return
   return lookup(route, { req, res, next, parts, started }, key, settings.vary, false)
 }
 
@@ -189,6 +190,35 @@ async function answer(
     xCache: 'HIT',
     cacheStatus: `herdlock; hit; ttl=${ttl}${collapsed}`,
   })
+}
+
+/**
+ * Answer from the in-process L1 tier without a single await when it holds a fresh response
+ * (following a vary pointer held there too); false when the normal path must run.
+ */
+function serveLocal(
+  route: Route,
+  req: RouteRequest,
+  res: ServerResponse,
+  parts: UrlParts,
+  key: string,
+  started: number,
+): boolean {
+  const { cache, settings } = route
+  const options = { namespace: settings.namespace, immutable: true, silent: true }
+  let entry = cache.getLocal<RouteValue>(key, options)
+  if (entry !== undefined && isRouteValue(entry.value) && entry.value.kind === 'vary') {
+    entry = cache.getLocal<RouteValue>(keyFor({ settings, req, parts }, entry.value.names), options)
+  }
+  const value = entry?.value
+  if (entry === undefined || !isRouteValue(value) || value.kind !== 'response' || !value.stored) {
+    return false
+  }
+  const durationMs = performance.now() - started
+  cache.emit('cache:hit', { namespace: settings.namespace, tier: 'l1', durationMs })
+  const ttl = ttlSeconds(entry.freshUntil)
+  replay(req, res, value, { xCache: 'HIT', cacheStatus: `herdlock; hit; ttl=${ttl}; detail=l1` })
+  return true
 }
 
 /** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */

@@ -2,7 +2,13 @@ import type { Bus } from './bus.js'
 import type { Entry } from './entry-codec.js'
 import type { EntryStore } from './entry-store.js'
 import { CacheClosedError } from './errors.js'
-import { DirectOps, type KeyOptions, type SetManyEntry, type SetOptions } from './direct-ops.js'
+import {
+  DirectOps,
+  type KeyOptions,
+  type LocalOptions,
+  type SetManyEntry,
+  type SetOptions,
+} from './direct-ops.js'
 import type { CacheEventListener, CacheEventMap, CacheEventName, CacheEvents } from './events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 import type { FnCache } from './fn-cache.js'
@@ -47,6 +53,11 @@ export class Cache {
 
   readonly #direct: DirectOps
 
+  /**
+   * Assembled by {@link createCache}; create caches with it, never with `new`.
+   *
+   * @internal
+   */
   constructor(parts: CacheParts) {
     this.#p = parts
     this.#direct = new DirectOps(parts)
@@ -99,6 +110,16 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
+  }
+
+  /**
+   * The fresh entry of a key from the in-process L1 tier only, synchronously: undefined when L1
+   * is off or does not hold a fresh copy (then ask `getEntry`). For hot paths that can answer
+   * without waiting, such as `cacheRoute`.
+   */
+  getLocal<T = unknown>(key: string, options: LocalOptions = {}): Entry<T> | undefined {
+    this.#assertOpen()
+    return this.#direct.getLocal<T>(key, options)
   }
 
   /** Store a value. Resolves once written, or once the write failed open. */

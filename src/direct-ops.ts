@@ -13,6 +13,21 @@ export interface KeyOptions {
   namespace?: string
 }
 
+/** Options of `getLocal`. */
+export interface LocalOptions extends KeyOptions {
+  /**
+   * Promise not to mutate the value: every hit then shares one decoded copy.
+   * @default false
+   */
+  immutable?: boolean
+  /**
+   * Do not count the lookup as a hit (for callers that decide afterwards whether they serve it,
+   * and report that themselves).
+   * @default false
+   */
+  silent?: boolean
+}
+
 /** Options of `set` and `setMany`. */
 export interface SetOptions extends KeyOptions {
   /** Time to live. @default the cache's `defaultTtl` ('5m') */
@@ -23,7 +38,9 @@ export interface SetOptions extends KeyOptions {
 
 /** One entry of `setMany`. */
 export interface SetManyEntry<T = unknown> {
+  /** The key (in the call's namespace). */
   key: string
+  /** The value to store; it goes through the cache's serializer. */
   value: T
   /** Time to live. @default the `ttl` of the call, else the cache's `defaultTtl` */
   ttl?: Duration
@@ -54,6 +71,21 @@ export class DirectOps {
     return this.#p.entries
       .read<T>(namespace, keys)
       .then((entry) => this.#fresh(namespace, entry, started))
+  }
+
+  /** The fresh entry held in the L1 tier, synchronously; undefined when L1 is off or lacks it. */
+  getLocal<T>(key: string, options: LocalOptions): Entry<T> | undefined {
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const keys = this.#p.keyspace.entry(namespace, key)
+    const now = Date.now()
+    const entry = this.#p.entries.fromL1<T>(keys, now, options.immutable === true)
+    if (entry === undefined || entry.kind !== 'value' || entry.freshUntil <= now) return undefined
+    if (options.silent !== true) {
+      const durationMs = performance.now() - started
+      this.#p.events.emit('cache:hit', { namespace, tier: 'l1', durationMs })
+    }
+    return entry
   }
 
   async set<T>(key: string, value: T, options: SetOptions): Promise<void> {
