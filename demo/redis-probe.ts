@@ -21,11 +21,20 @@ export function redisAnswers(url: string, timeoutMs = 300): Promise<boolean> {
 /** The Redis the demo should use: REDIS_URL, else a local Redis when one answers, else none. */
 export async function pickRedis(): Promise<{ url: string | undefined; label: string }> {
   const fromEnv = process.env['REDIS_URL']
-  if (fromEnv) return { url: fromEnv, label: `Redis at REDIS_URL (${new URL(fromEnv).host})` }
+  if (fromEnv) return { url: fromEnv, label: `Redis at REDIS_URL (${hostOf(fromEnv)})` }
   const local = 'redis://127.0.0.1:6379'
   if (await redisAnswers(local)) return { url: local, label: 'Redis at 127.0.0.1:6379' }
   return {
     url: undefined,
     label: 'the built-in memory store (no Redis answered at 127.0.0.1:6379)',
+  }
+}
+
+/** The host of a Redis URL, for the banner (never the credentials it may hold). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    throw new Error('REDIS_URL is not a valid URL (expected redis://host:port)')
   }
 }

@@ -1,60 +1,139 @@
-import express from 'express'
-import { createCache } from '../src/index.js'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createCache, type Cache } from '../src/index.js'
+import { createDemoApp } from './app.js'
+import { memoryScores, sharedScores } from './data.js'
 import { pickRedis } from './redis-probe.js'
 
 /**
- * The herdlock demo. Run it with `npm run demo`; it uses REDIS_URL, else a local Redis on
- * 127.0.0.1:6379 when one answers, else the built-in memory store, and says which.
+ * The herdlock demo server: `npm run demo`. It caches in the Redis at REDIS_URL, else in a
+ * Redis on 127.0.0.1:6379 when one answers, else in the built-in memory store, and says which.
+ *
+ * Environment: PORT (default 3000; 0 picks a free port), REDIS_URL, LOCK_NODES (comma-separated
+ * Redis URLs for the Redlock lock; default: the store's Redis), HERDLOCK_PREFIX (default
+ * 'herdlock-demo'), INSTANCE (this instance's name in responses). Started with an IPC channel
+ * (as `demo:cluster` does), it sends `{ type: 'ready', port }` once it listens.
  */
 
-const port = Number(process.env['PORT'] ?? 3000)
-const redis = await pickRedis()
-const cache = createCache({ redis: redis.url, prefix: 'herdlock-demo', defaultTtl: '30s' })
+const env = process.env
+const instance = env['INSTANCE'] ?? `pid-${process.pid}`
+const lockNodes = (env['LOCK_NODES'] ?? '')
+  .split(',')
+  .map((url) => url.trim())
+  .filter((url) => url !== '')
+const caches: Cache[] = []
+let server: Server | undefined
+let stopping = false
 
-const app = express()
-
-// A slow "expensive" computation, cached by key.
-async function computeTable(league: string): Promise<{ league: string; computedAt: string }> {
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  return { league, computedAt: new Date().toISOString() }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // `on`, not `once`: a second Ctrl-C (or a signal relayed by npm or tsx) must not cut the
+  // shutdown short; the watchdog in `shutdown` ends one that hangs.
+  process.on(signal, () => void shutdown())
 }
 
-app.get('/api/leagues/:league/table', async (req, res) => {
-  const league = req.params.league
-  const cached = await cache.get<{ league: string; computedAt: string }>(league, {
-    namespace: 'tables',
+try {
+  await start(readPort(env['PORT']))
+} catch (error) {
+  console.error(`herdlock demo: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+  await shutdown({ quiet: true })
+}
+
+async function start(port: number): Promise<void> {
+  const redis = await pickRedis()
+  const useLockNodes = redis.url !== undefined && lockNodes.length > 0
+  const prefix = env['HERDLOCK_PREFIX'] ?? 'herdlock-demo'
+  const cache = createCache({
+    redis: redis.url,
+    ...(useLockNodes ? { lock: { nodes: lockNodes } } : {}),
+    prefix,
+    defaultTtl: '30s',
   })
-  if (cached !== undefined) {
-    res.set('X-Cache', 'HIT').json(cached)
-    return
+  caches.push(cache)
+  // The fake database's score updates, shared by every instance on this Redis: a cache of its
+  // own with stats off, so that its reads do not count in the demo's hit ratio.
+  const scoreCache =
+    redis.url === undefined
+      ? undefined
+      : createCache({ redis: redis.url, prefix: `${prefix}-db`, stats: false })
+  if (scoreCache !== undefined) caches.push(scoreCache)
+  if (redis.url !== undefined && !(await readyWithin(cache, 5_000))) {
+    console.log('note: Redis has not answered yet; requests are served uncached until it does')
   }
-  const table = await computeTable(league)
-  await cache.set(league, table, { namespace: 'tables', ttl: '30s' })
-  res.set('X-Cache', 'MISS').json(table)
-})
+  if (stopping) return // Ctrl-C while connecting
 
-app.post('/api/leagues/:league/table/invalidate', async (req, res) => {
-  const removed = await cache.invalidate({ key: req.params.league, namespace: 'tables' })
-  res.json({ removed })
-})
+  const scores = scoreCache === undefined ? memoryScores() : sharedScores(scoreCache)
+  const http = createServer(createDemoApp(cache, { instance, scores }))
+  server = http
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(port, resolve)
+  })
+  const actual = (http.address() as AddressInfo).port
+  printBanner(actual, redis.label, useLockNodes)
+  process.send?.({ type: 'ready', port: actual, instance })
+}
 
-const server = app.listen(port, () => {
-  console.log(`herdlock demo on http://localhost:${port}, caching in ${redis.label}`)
-  console.log(
-    `  try: curl -i http://localhost:${port}/api/leagues/premier/table   (twice: MISS, then HIT)`,
-  )
-  console.log(`       curl -X POST http://localhost:${port}/api/leagues/premier/table/invalidate`)
-})
+function printBanner(port: number, store: string, useLockNodes: boolean): void {
+  const base = `http://localhost:${port}`
+  const lock = useLockNodes ? `Redlock over ${lockNodes.length} nodes` : 'the store itself'
+  console.log(`herdlock demo (${instance}) listening on ${base}`)
+  console.log(`  caching in ${store}; lock: ${lock}`)
+  if (!useLockNodes && lockNodes.length > 0) console.log('  (LOCK_NODES ignored: no Redis)')
+  console.log('  try:')
+  for (const [command, what] of [
+    [`curl -i ${base}/api/matches`, 'MISS, then HIT'],
+    [`curl -i ${base}/api/predictions/9`, '~350 ms once, then instant'],
+    [`curl -i ${base}/api/teams/1/stats`, 'a @cached service method'],
+    [
+      `curl -i -X POST -H 'content-type: application/json' -d '{"home":2,"away":1,"minute":60}' ${base}/api/matches/9/score`,
+      'invalidates match 9 everywhere',
+    ],
+    [`curl -s ${base}/cache/status`, 'hits, misses, fnRuns, health (also /health, /metrics)'],
+  ] as const) {
+    console.log(`    ${command}\n        # ${what}`)
+  }
+  console.log('  Ctrl-C stops it.')
+}
 
-let stopping = false
-async function shutdown(): Promise<void> {
+/** Stop accepting requests, drop open connections, close the caches; the process then exits. */
+async function shutdown(options: { quiet?: boolean } = {}): Promise<void> {
   if (stopping) return
   stopping = true
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await cache.close()
-  console.log('herdlock demo stopped')
+  // If something still holds the event loop after a clean close, say so instead of hanging.
+  const watchdog = setTimeout(() => {
+    console.error('herdlock demo: shutdown took more than 10 s, exiting anyway')
+    process.exit(1)
+  }, 10_000)
+  watchdog.unref()
+  if (server !== undefined) await closeServer(server)
+  await Promise.all(caches.map((cache) => cache.close()))
+  if (options.quiet !== true) console.log(`herdlock demo (${instance}) stopped`)
+  if (process.connected) process.disconnect() // the IPC channel would keep the process alive
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void shutdown())
+
+function closeServer(http: Server): Promise<void> {
+  if (!http.listening) return Promise.resolve()
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+  http.closeAllConnections()
+  return closed
+}
+
+function readPort(raw: string | undefined): number {
+  const port = Number(raw ?? 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a port number (0-65535), got ${JSON.stringify(raw)}`)
+  }
+  return port
+}
+
+/** Whether the cache is connected and subscribed within `ms` (it keeps trying after that). */
+async function readyWithin(cache: Cache, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))
+  try {
+    return await Promise.race([cache.ready().then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }

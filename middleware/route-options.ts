@@ -79,9 +79,13 @@ export interface RouteSettings {
 
 /** The route defaults, in one frozen place. */
 export const ROUTE_DEFAULTS = Object.freeze({
+  /** Default of the `namespace` option. */
   namespace: 'routes',
+  /** Default of the `statuses` option: the statuses whose responses are stored. */
   statuses: Object.freeze([200, 201, 202, 203, 204, 205, 207, 208, 226, 301, 308]),
+  /** Default of the `maxBodySize` option (1 MiB). */
   maxBodySize: 1024 * 1024,
+  /** Default of the `passTtl` option. */
   passTtl: '5s',
 } as const)
 

@@ -14,8 +14,11 @@ import type {
 
 /** The JSON status document `GET <mount>` returns. */
 export interface StatusDocument {
+  /** The cache's overall status (the health report's `status`). */
   readonly status: HealthStatus
+  /** The latest health report (`Cache#health()`). */
   readonly health: HealthReport
+  /** The counters and latency histograms (`Cache#stats()`). */
   readonly stats: StatsSnapshot
 }
 

@@ -31,7 +31,10 @@ export interface StatusRouterOptions {
 }
 
 /** The defaults of `statusRouter`, in one frozen place. */
-export const STATUS_ROUTER_DEFAULTS = Object.freeze({ refresh: '10s' } as const)
+export const STATUS_ROUTER_DEFAULTS = Object.freeze({
+  /** Default of the `refresh` option. */
+  refresh: '10s',
+} as const)
 
 /**
  * A `(req, res, next)` handler, so Express 4 and 5 (and plain `node:http`) accept it as is.

@@ -22,6 +22,11 @@ const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)\s*$/
 /** The longest duration accepted anywhere: ten years, far beyond any sane cache lifetime. */
 export const MAX_DURATION_MS = 10 * 365 * UNIT_MS.d
 
+/**
+ * Bounds of `parseDuration`.
+ *
+ * @inline
+ */
 interface DurationBounds {
   /** Whether 0 is allowed (it usually means "off"). */
   allowZero?: boolean

@@ -24,6 +24,7 @@ export class HerdlockError extends Error {
 
 /** An option passed to a herdlock factory or call has the wrong type. */
 export class InvalidOptionError extends TypeError {
+  /** Always `E_INVALID_OPTION`. */
   readonly code = 'E_INVALID_OPTION'
   /** Dotted path of the offending option, e.g. `lock.nodes[1]`. */
   readonly option: string
@@ -37,6 +38,7 @@ export class InvalidOptionError extends TypeError {
 
 /** An option passed to a herdlock factory or call is outside its allowed range. */
 export class OptionRangeError extends RangeError {
+  /** Always `E_OPTION_RANGE`. */
   readonly code = 'E_OPTION_RANGE'
   /** Dotted path of the offending option. */
   readonly option: string
@@ -50,6 +52,7 @@ export class OptionRangeError extends RangeError {
 
 /** A cache key, namespace, tag or pattern is not usable (empty, not a string, ...). */
 export class InvalidKeyError extends TypeError {
+  /** Always `E_INVALID_KEY`. */
   readonly code = 'E_INVALID_KEY'
 
   constructor(message: string) {
@@ -71,7 +74,9 @@ export class StoreError extends HerdlockError {
 
 /** A store operation did not complete within `commandTimeout`. */
 export class StoreTimeoutError extends HerdlockError {
+  /** The store operation that timed out, e.g. `get`. */
   readonly operation: string
+  /** The deadline it missed, in ms (the resolved `commandTimeout`). */
   readonly timeoutMs: number
 
   constructor(operation: string, timeoutMs: number) {
@@ -83,6 +88,7 @@ export class StoreTimeoutError extends HerdlockError {
 
 /** The store's circuit breaker is open: the call was not attempted. */
 export class StoreUnavailableError extends HerdlockError {
+  /** The store operation that was skipped, e.g. `set`. */
   readonly operation: string
 
   constructor(operation: string, options: HerdlockErrorOptions = {}) {
@@ -114,6 +120,7 @@ export class LockError extends HerdlockError {
 
 /** A caller waited `waitTimeout` for another instance's computation and chose to fail. */
 export class WaitTimeoutError extends HerdlockError {
+  /** How long the caller waited, in ms (the resolved `waitTimeout`). */
   readonly timeoutMs: number
 
   constructor(timeoutMs: number) {
@@ -124,6 +131,7 @@ export class WaitTimeoutError extends HerdlockError {
 
 /** The function passed to `cacheFn` did not settle within `hardTimeout`. */
 export class HardTimeoutError extends HerdlockError {
+  /** The deadline the function missed, in ms (the resolved `hardTimeout`). */
   readonly timeoutMs: number
 
   constructor(timeoutMs: number) {

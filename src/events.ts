@@ -31,57 +31,156 @@ export type ErrorSource = 'store' | 'lock' | 'bus' | 'codec'
 /** The payload of every event, by name. */
 export interface CacheEventMap {
   /** A fresh value was served. */
-  'cache:hit': { namespace: string; tier: HitTier; durationMs: number }
+  'cache:hit': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Where it was read from. */
+    tier: HitTier
+    /** Duration of the lookup, in ms. */
+    durationMs: number
+  }
   /** A stale value was served (stale-while-revalidate, stale-if-error, soft timeout). */
-  'cache:stale': { namespace: string; reason: 'revalidate' | 'error' | 'timeout' }
+  'cache:stale': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Why stale was served: refreshing in the background, the function failed, or it was slow. */
+    reason: 'revalidate' | 'error' | 'timeout'
+  }
   /** No usable value was found. */
-  'cache:miss': { namespace: string; durationMs: number }
+  'cache:miss': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Duration of the lookup, in ms. */
+    durationMs: number
+  }
   /** A value was written. */
-  'cache:set': { namespace: string; bytes: number }
+  'cache:set': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Size of the encoded entry, in bytes. */
+    bytes: number
+  }
   /** A result or response was deliberately not stored. */
-  'cache:skip': { namespace: string; reason: SkipReason }
+  'cache:skip': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Why it was not stored. */
+    reason: SkipReason
+  }
   /** The cache was bypassed (store down, request not cacheable). */
-  'cache:bypass': { namespace: string; reason: string }
+  'cache:bypass': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Why the cache was bypassed, e.g. `method`, `authorization`, `client` or `error`. */
+    reason: string
+  }
   /** Entries were invalidated. */
   'cache:invalidate': {
+    /** The namespace invalidated, when the invalidation had one (not for tags). */
     namespace?: string
+    /** Which kind of `invalidate` target it was. */
     by: 'key' | 'namespace' | 'tags' | 'pattern'
+    /** How many entries were removed. */
     removed: number
   }
   /** A stored entry could not be decoded; it was deleted and treated as a miss. */
-  'cache:corrupt': { namespace: string; error: Error }
+  'cache:corrupt': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** The decoding error (a CorruptEntryError). */
+    error: Error
+  }
   /** The user's function ran (in this process). */
   'fn:run': {
+    /** Namespace of the key (or route). */
     namespace: string
+    /** How long it ran, in ms. */
     durationMs: number
+    /** False when it threw or timed out. */
     ok: boolean
     /** Why it ran here: lock won, takeover after a holder died, lock/store down, wait timeout, or a "pass". */
     reason: 'lock' | 'takeover' | 'fallback' | 'wait-timeout' | 'pass'
   }
   /** A call shared the in-process flight of another call for the same key. */
-  'fn:coalesced': { namespace: string }
+  'fn:coalesced': {
+    /** Namespace of the key (or route). */
+    namespace: string
+  }
   /** A caller waited for another instance's computation. */
-  'fn:wait': { namespace: string; durationMs: number; outcome: 'value' | 'error' | 'timeout' }
+  'fn:wait': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** How long it waited, in ms. */
+    durationMs: number
+    /** How the wait ended: a value arrived, the function failed, or `waitTimeout` passed. */
+    outcome: 'value' | 'error' | 'timeout'
+  }
   /** A waiting caller was woken by a bus message or by its safety-net poll. */
-  'fn:woken': { namespace: string; by: 'message' | 'poll' }
+  'fn:woken': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** What woke it. */
+    by: 'message' | 'poll'
+  }
   /** A soft or hard timeout fired. */
-  'fn:timeout': { namespace: string; kind: 'soft' | 'hard' }
+  'fn:timeout': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** `soft`: stale served, the function goes on; `hard`: the call rejected. */
+    kind: 'soft' | 'hard'
+  }
   /** The distributed lock was acquired. */
-  'lock:acquired': { namespace: string; durationMs: number }
+  'lock:acquired': {
+    /** Namespace of the key (or route). */
+    namespace: string
+    /** Duration of the acquisition, in ms. */
+    durationMs: number
+  }
   /** Another instance holds the lock. */
-  'lock:contended': { namespace: string }
+  'lock:contended': {
+    /** Namespace of the key (or route). */
+    namespace: string
+  }
   /** A waiter took over after the holder's lock expired. */
-  'lock:takeover': { namespace: string }
+  'lock:takeover': {
+    /** Namespace of the key (or route). */
+    namespace: string
+  }
   /** The lock could not be extended while the function ran. */
-  'lock:lost': { namespace: string }
+  'lock:lost': {
+    /** Namespace of the key (or route). */
+    namespace: string
+  }
   /** A write was rejected because a newer fence exists (zombie holder, later write). */
-  'fence:rejected': { namespace: string }
+  'fence:rejected': {
+    /** Namespace of the key (or route). */
+    namespace: string
+  }
   /** An infrastructure error occurred and was failed open. */
-  error: { source: ErrorSource; operation: string; error: Error }
+  error: {
+    /** The component it came from. */
+    source: ErrorSource
+    /** The operation that failed, e.g. `get` or `acquire`. */
+    operation: string
+    /** The error (usually a HerdlockError subclass). */
+    error: Error
+  }
   /** Entries left the L1 tier because another instance changed them (or LRU pressure). */
-  'l1:evict': { namespace?: string; reason: 'remote' | 'lru'; count: number }
+  'l1:evict': {
+    /** The namespace, when the eviction concerned one. */
+    namespace?: string
+    /** `remote`: another instance changed or invalidated them; `lru`: the memory bound. */
+    reason: 'remote' | 'lru'
+    /** How many entries left. */
+    count: number
+  }
   /** The store's circuit breaker changed state. */
-  'breaker:state': { state: BreakerState; previous: BreakerState }
+  'breaker:state': {
+    /** The state entered. */
+    state: BreakerState
+    /** The state left. */
+    previous: BreakerState
+  }
 }
 
 /** Circuit-breaker states: closed = healthy, open = skipping the store, half-open = probing. */
@@ -98,8 +197,11 @@ export type CacheEventListener<E extends CacheEventName> = (payload: CacheEventM
  * the `emitter` option.
  */
 export interface Emitter {
+  /** Call the listeners of `event` with `payload`. */
   emit(event: string, payload: unknown): unknown
+  /** Add a listener for `event`. */
   on(event: string, listener: (...args: unknown[]) => void): unknown
+  /** Remove a listener added with `on`. */
   off(event: string, listener: (...args: unknown[]) => void): unknown
 }
 

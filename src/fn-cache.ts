@@ -75,12 +75,28 @@ export class FnCache {
     return typeof namespace === 'string' ? `${namespace.length}:${namespace}:${key}` : undefined
   }
 
+  /**
+   * Share a running flight. When it turns out to be a hit, the joiner counts as one too (it
+   * was answered from the cache), beside being counted as coalesced.
+   */
   #join<T>(
     running: Promise<CacheFnResult<T>>,
     namespace: string | undefined,
   ): Promise<CacheFnResult<T>> {
-    this.#d.events.emit('fn:coalesced', { namespace: namespace ?? this.#s.namespace })
-    return running
+    const ns = namespace ?? this.#s.namespace
+    const started = performance.now()
+    this.#d.events.emit('fn:coalesced', { namespace: ns })
+    return running.then((result) => {
+      if (result.status === 'hit') {
+        const durationMs = performance.now() - started
+        this.#d.events.emit('cache:hit', {
+          namespace: ns,
+          tier: result.tier ?? 'store',
+          durationMs,
+        })
+      }
+      return result
+    })
   }
 
   async #lookup<T>(

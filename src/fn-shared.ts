@@ -26,6 +26,7 @@ export type CacheFnStatus = 'hit' | 'stale' | 'miss'
 
 /** A cacheFn answer with where it came from (see `Cache#cacheFnResult`). */
 export interface CacheFnResult<T> {
+  /** The value, as `cacheFn` would return it. */
   readonly value: T
   /**
    * `hit`: a fresh stored value (including one another instance just computed); `stale`: a

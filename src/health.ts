@@ -9,32 +9,50 @@ export type HealthStatus = 'ok' | 'degraded' | 'down'
 
 /** One probed component. Errors are sanitized: no credentials, no keys, at most 200 chars. */
 export interface ComponentHealth {
+  /** Whether the component answered within the probe's deadline. */
   readonly up: boolean
   /** Round trip of the probe, in ms; null when it failed. */
   readonly latencyMs: number | null
+  /** Why it is down (sanitized); absent when up. */
   readonly error?: string
 }
 
 /** `Cache#health()`: the result of one probe of every component, cached for `health.interval`. */
 export interface HealthReport {
+  /**
+   * `ok`: everything answers; `degraded`: the store answers but something else is off (the
+   * subscriber, a lock node or the quorum, an open breaker); `down`: the store does not answer.
+   */
   readonly status: HealthStatus
   /** When the probe started, ISO 8601. */
   readonly checkedAt: string
   /** The store: a PING round trip. */
-  readonly store: ComponentHealth & { readonly kind: 'redis' | 'memory' }
+  readonly store: ComponentHealth & {
+    /** Which store implementation the cache uses. */
+    readonly kind: 'redis' | 'memory'
+  }
   /** The pub/sub subscription (invalidations, wake-ups of waiting callers). */
-  readonly subscriber: { readonly up: boolean }
+  readonly subscriber: {
+    /** Whether the subscription is in place. */
+    readonly up: boolean
+  }
   /**
    * Each lock node in configuration order (by index, never by URL) and whether a majority
    * answered; `error` when the lock as a whole gave no answer in time.
    */
   readonly lock: {
+    /** Whether a majority of the lock nodes answered. */
     readonly quorum: boolean
+    /** One entry per lock node, in configuration order. */
     readonly nodes: readonly ComponentHealth[]
+    /** Why the lock gave no answer in time, when it did not. */
     readonly error?: string
   }
   /** The store's circuit breaker. */
-  readonly breaker: { readonly state: BreakerState | 'disabled' }
+  readonly breaker: {
+    /** Its state, or `disabled` when the cache was created with `breaker: false`. */
+    readonly state: BreakerState | 'disabled'
+  }
   /**
    * Why the status is not `ok`, one line per problem (component and symptom; error details are
    * in the component fields); empty when all is well.

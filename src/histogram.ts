@@ -38,12 +38,19 @@ const PUBLISHED_INDEX = PUBLISHED_BOUNDS_MS.map((bound) => {
  * while nothing was recorded; times are in ms, rounded to the µs.
  */
 export interface LatencySnapshot {
+  /** Number of values recorded. */
   readonly count: number
+  /** Sum of the values recorded, in ms. */
   readonly sumMs: number
+  /** Smallest value recorded, in ms; null when none was. */
   readonly minMs: number | null
+  /** Largest value recorded, in ms; null when none was. */
   readonly maxMs: number | null
+  /** Median, in ms (estimated from the buckets); null when no value was recorded. */
   readonly p50: number | null
+  /** 95th percentile, in ms (estimated from the buckets); null when no value was recorded. */
   readonly p95: number | null
+  /** 99th percentile, in ms (estimated from the buckets); null when no value was recorded. */
   readonly p99: number | null
   /**
    * Cumulative counts: `buckets[i]` values were at most `latencyBucketsMs[i]` ms (the bounds are

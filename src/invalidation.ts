@@ -9,13 +9,29 @@ import type { ScriptReply, Store } from './store/store.js'
 /** What to invalidate. */
 export type InvalidateTarget =
   /** One key (in the default namespace unless given). */
-  | { readonly key: string; readonly namespace?: string }
+  | {
+      /** The key to remove. */
+      readonly key: string
+      /** Its namespace. @default the cache's `namespace` option */
+      readonly namespace?: string
+    }
   /** Every entry of a namespace. */
-  | { readonly namespace: string }
+  | {
+      /** The namespace to empty. */
+      readonly namespace: string
+    }
   /** Every entry carrying any of these tags, in any namespace. */
-  | { readonly tags: readonly string[] }
+  | {
+      /** Entries carrying any of these tags are removed. */
+      readonly tags: readonly string[]
+    }
   /** Entries of a namespace whose key matches a glob: `*` and `?` are the only wildcards. */
-  | { readonly pattern: string; readonly namespace?: string }
+  | {
+      /** Glob over the keys: `*` any run of characters, `?` one character. */
+      readonly pattern: string
+      /** The namespace searched. @default the cache's `namespace` option */
+      readonly namespace?: string
+    }
 
 /** What invalidation needs. */
 export interface InvalidatorDeps {

@@ -1,8 +1,12 @@
 /** A pino-compatible logger: each method takes a context object and a message. */
 export interface Logger {
+  /** Log at debug level: `context` is a plain object of fields, `message` the text. */
   debug(context: object, message: string): void
+  /** Log at info level (e.g. a component is back up). */
   info(context: object, message: string): void
+  /** Log at warn level (e.g. a component went down; the cache fails open). */
   warn(context: object, message: string): void
+  /** Log at error level. */
   error(context: object, message: string): void
 }
 

@@ -61,7 +61,10 @@ export interface CacheOptions {
   /** How values become bytes. @default the typed-JSON serializer */
   serializer?: Serializer
   /** Settings of the embedded memory store (used when neither `redis` nor `store` is given). */
-  memory?: { /** Memory bound in bytes. @default 67108864 */ maxBytes?: number }
+  memory?: {
+    /** Memory bound in bytes. @default 67108864 (64 MiB) */
+    maxBytes?: number
+  }
   /** Circuit breaker around the store; `false` disables it. */
   breaker?: false | BreakerOptions
   /** Event emitter to emit on (node's EventEmitter or compatible). @default a new EventEmitter */

@@ -14,37 +14,63 @@ export interface NamespaceStatsSnapshot {
   /** hits / (hits + misses); 0 before any lookup. Stale serves are outside this ratio. */
   readonly hitRatio: number
   /** Fresh hits by tier. */
-  readonly hitsByTier: { readonly l1: number; readonly store: number }
+  readonly hitsByTier: {
+    /** Served from the in-process L1 tier. */
+    readonly l1: number
+    /** Served from the store (Redis or memory). */
+    readonly store: number
+  }
   /** Stale values served (stale-while-revalidate, stale-if-error, soft timeout). */
   readonly stale: number
+  /** Stale serves by reason: `revalidate`, `error`, `timeout`. */
   readonly staleByReason: Readonly<Record<string, number>>
   /** Calls or requests that did not use the cache (store down, not cacheable). */
   readonly bypasses: number
+  /** Bypasses by reason (e.g. `method`, `authorization`, `client`, `error`). */
   readonly bypassesByReason: Readonly<Record<string, number>>
   /** Results or responses deliberately not stored. */
   readonly notStored: number
+  /** Results not stored, by reason (see SkipReason). */
   readonly notStoredByReason: Readonly<Record<string, number>>
-  /** Values written, and their encoded size. */
+  /** Values written. */
   readonly stores: number
+  /** Total encoded size of the values written, in bytes. */
   readonly storedBytes: number
-  /** Runs of the user's function in this process, and why it ran here. */
+  /** Runs of the user's function in this process. */
   readonly fnRuns: number
+  /** Runs by why the function ran here: `lock`, `takeover`, `fallback`, `wait-timeout`, `pass`. */
   readonly fnRunsByReason: Readonly<Record<string, number>>
   /** Runs that threw (or timed out). */
   readonly fnErrors: number
-  readonly fnTimeouts: { readonly soft: number; readonly hard: number }
+  /** Timeouts of the function, by kind. */
+  readonly fnTimeouts: {
+    /** Soft timeouts (a stale value was served while the function went on). */
+    readonly soft: number
+    /** Hard timeouts (the call rejected with HardTimeoutError). */
+    readonly hard: number
+  }
   /** Calls that shared another call's in-process flight. */
   readonly coalesced: number
-  /** Calls that waited for another instance's computation, by how the wait ended. */
+  /** Calls that waited for another instance's computation. */
   readonly waits: number
+  /** Waits by how they ended: `value`, `error`, `timeout`. */
   readonly waitsByOutcome: Readonly<Record<string, number>>
   /** How waiters were woken: by a pub/sub message, or by their safety-net poll. */
-  readonly wakeups: { readonly message: number; readonly poll: number }
+  readonly wakeups: {
+    /** Woken by a "ready" or "failed" message on the bus. */
+    readonly message: number
+    /** Woken by the backoff poll (a message was late or lost). */
+    readonly poll: number
+  }
   /** Distributed lock outcomes. */
   readonly lock: {
+    /** Lock acquisitions won. */
     readonly acquired: number
+    /** Attempts that found the lock held by another caller. */
     readonly contended: number
+    /** Takeovers after a holder's lock expired. */
     readonly takeover: number
+    /** Locks lost while the function ran (extension failed). */
     readonly lost: number
   }
   /** Writes refused because a newer fence existed (a zombie holder, a later write). */
@@ -53,9 +79,13 @@ export interface NamespaceStatsSnapshot {
   readonly corrupt: number
   /** Latency histograms: hit and miss lookups, waits for another instance, function runs. */
   readonly latency: {
+    /** Lookups that found a fresh value. */
     readonly hit: LatencySnapshot
+    /** Lookups that found no usable value. */
     readonly miss: LatencySnapshot
+    /** Waits for another instance's computation. */
     readonly lockWait: LatencySnapshot
+    /** Runs of the user's function. */
     readonly fn: LatencySnapshot
   }
 }
@@ -70,11 +100,13 @@ export interface StatsSnapshot extends NamespaceStatsSnapshot {
   readonly latencyBucketsMs: readonly number[]
   /** Infrastructure errors, by source (store, lock, bus, codec). */
   readonly errors: number
+  /** Infrastructure errors by source: `store`, `lock`, `bus`, `codec`. */
   readonly errorsBySource: Readonly<Record<string, number>>
   /** Circuit-breaker transitions, by the state entered. */
   readonly breakerTransitions: Readonly<Record<string, number>>
-  /** Invalidation calls by kind, and how many entries they removed. */
+  /** Invalidation calls by kind: `key`, `namespace`, `tags`, `pattern`. */
   readonly invalidations: Readonly<Record<string, number>>
+  /** Entries removed by invalidations. */
   readonly invalidatedEntries: number
   /** Entries dropped from the L1 tier, by reason. */
   readonly l1Evictions: Readonly<Record<string, number>>

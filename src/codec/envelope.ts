@@ -13,7 +13,12 @@ import { CorruptEntryError } from '../errors.js'
  * Lua scripts read the numbers with one `string.match` without touching the payload.
  */
 
-/** What kind of entry an envelope holds. */
+/**
+ * What kind of entry an envelope holds: `value` a cached value, `pass` a "do not wait, compute
+ * yourself" marker (see `passTtl`), `error` a cached failure (see `errorTtl`).
+ *
+ * @inline
+ */
 export type EntryKind = 'value' | 'pass' | 'error'
 
 /** Metadata stored with every entry. */

@@ -32,8 +32,11 @@ export interface LockHandle {
 export interface LockHealth {
   /** One entry per node, in configuration order. */
   readonly nodes: readonly {
+    /** Whether the node answered. */
     readonly up: boolean
+    /** Round trip of the probe, in ms, when it answered. */
     readonly latencyMs?: number
+    /** Why it did not answer (sanitized: no credentials). */
     readonly error?: string
   }[]
   /** Whether a majority of nodes answered. */

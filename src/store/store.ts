@@ -6,13 +6,19 @@
 
 /** One entry of a multi-set. */
 export interface StoreWrite {
+  /** The full store key. */
   readonly key: string
+  /** The bytes to write. */
   readonly value: Buffer
   /** Time to live in milliseconds (> 0). */
   readonly ttlMs: number
 }
 
-/** An argument of a script call. */
+/**
+ * An argument of a script call.
+ *
+ * @inline
+ */
 export type ScriptArgument = string | Buffer
 
 /**
@@ -36,23 +42,38 @@ export type ScriptReply = number | Buffer | null | readonly ScriptReply[]
  * TTL, sets, server time, publish).
  */
 export interface MemoryDb {
+  /** Read a live key (like GET). */
   get(key: string): Buffer | undefined
+  /** Write a key with a TTL in ms (like SET PX). */
   set(key: string, value: Buffer, ttlMs: number): void
+  /** Delete a key; true when it existed (like DEL). */
   delete(key: string): boolean
   /** Remaining TTL in ms; -1 without expiry, -2 when the key does not exist (like PTTL). */
   pttl(key: string): number
+  /** Set the TTL of an existing key, in ms (like PEXPIRE). */
   expire(key: string, ttlMs: number): void
+  /** Add members to a set (like SADD). */
   setAdd(key: string, members: readonly string[]): void
+  /** The members of a set; empty when it does not exist (like SMEMBERS). */
   setMembers(key: string): string[]
   /** Server time in microseconds. */
   timeMicros(): number
+  /** Publish a message to the store's subscribers (like PUBLISH). */
   publish(channel: string, message: string): void
 }
 
-/** A subscription to a channel; call it to unsubscribe. */
+/**
+ * A subscription to a channel; call it to unsubscribe.
+ *
+ * @inline
+ */
 export type Unsubscribe = () => Promise<void>
 
-/** What the store reports about its connections, for health checks. */
+/**
+ * What the store reports about its connections, for health checks.
+ *
+ * @inline
+ */
 export interface StoreStatus {
   /** Whether the main connection is ready for commands. */
   readonly ready: boolean
@@ -92,7 +113,10 @@ export interface Store {
 
 /** One script invocation. */
 export interface ScriptCall {
+  /** The script to run. */
   readonly script: StoreScript
+  /** Its KEYS: every key it touches. */
   readonly keys: readonly string[]
+  /** Its ARGV. */
   readonly args: readonly ScriptArgument[]
 }

@@ -36,8 +36,13 @@ describe('cacheRoute with the L1 tier, two instances on Redis', () => {
   })
 
   it('serves repeat hits from memory, variants included, and counts them as L1 hits', async () => {
+    // The response reaches the client before its entries are written (the variant, then the
+    // pointer to it, as the response varies on Accept-Language): wait for both writes.
+    let writes = 0
+    const stored = nextEvent(a, 'cache:set', () => ++writes === 2)
     const first = await request(app(a)).get('/match/1').set('Accept-Language', 'en')
     expect(first.headers['x-cache']).to.equal('MISS')
+    await stored
     const second = await request(app(a)).get('/match/1').set('Accept-Language', 'en')
     expect(second.headers['x-cache']).to.equal('HIT')
     expect(second.headers['cache-status']).to.match(/; detail=l1$/)
@@ -50,7 +55,10 @@ describe('cacheRoute with the L1 tier, two instances on Redis', () => {
   })
 
   it('drops the copy in memory when another instance invalidates', async () => {
+    let writes = 0
+    const stored = nextEvent(a, 'cache:set', () => ++writes === 2)
     await request(app(a)).get('/match/2')
+    await stored
     expect((await request(app(a)).get('/match/2')).headers['cache-status']).to.match(/detail=l1/)
     const evicted = nextEvent(a, 'l1:evict', (e) => e.reason === 'remote')
     await b.invalidate({ tags: ['matches'] })
