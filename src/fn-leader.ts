@@ -2,6 +2,7 @@ import type { StoredEntry } from './entry-codec.js'
 import { HardTimeoutError } from './errors.js'
 import type { CacheFnFunction, FnPlan } from './fn-options.js'
 import {
+  computed,
   fromEntry,
   staleIfError,
   type CacheFnResult,
@@ -63,15 +64,7 @@ export async function runDirect<T>(
   try {
     const { value } = await runFunction(fn, plan, undefined)
     reportRun(d, plan, started, true, 'pass')
-    const now = Date.now()
-    return {
-      value,
-      status: 'miss',
-      tier: undefined,
-      createdAt: now,
-      freshUntil: now,
-      degraded: false,
-    }
+    return computed(value)
   } catch (error) {
     reportRun(d, plan, started, false, 'pass')
     throw error

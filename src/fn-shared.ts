@@ -49,6 +49,18 @@ export interface CacheFnResult<T> {
 /** Why the function ran in this process. */
 export type RunReason = 'lock' | 'takeover' | 'fallback' | 'wait-timeout' | 'pass'
 
+/** The answer for a value computed in this process (not, or not yet, stored). */
+export function computed<T>(value: T, now = Date.now()): CacheFnResult<T> {
+  return {
+    value,
+    status: 'miss',
+    tier: undefined,
+    createdAt: now,
+    freshUntil: now,
+    degraded: false,
+  }
+}
+
 /** The answer for a stored entry. */
 export function fromEntry<T>(entry: StoredEntry<T>, status: CacheFnStatus): CacheFnResult<T> {
   return {

@@ -1,7 +1,7 @@
 import type { EntryWrite } from './entry-store.js'
 import { SerializationError } from './errors.js'
 import type { FnPlan } from './fn-options.js'
-import { toWire, type CacheFnResult, type FnDeps } from './fn-shared.js'
+import { computed, toWire, type CacheFnResult, type FnDeps } from './fn-shared.js'
 import type { FunctionOutcome } from './run-fn.js'
 
 /**
@@ -30,25 +30,18 @@ export async function storeResult<T>(
   fence: number | undefined,
 ): Promise<CacheFnResult<T>> {
   const now = Date.now()
-  const computed: CacheFnResult<T> = {
-    value,
-    status: 'miss',
-    tier: undefined,
-    createdAt: now,
-    freshUntil: now,
-    degraded: false,
-  }
+  const result = computed(value, now)
   const refused = skip ?? (plan.shouldCache?.(value) === false ? 'predicate' : undefined)
   if (refused !== undefined) {
     d.events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
     await announcePass(d, plan, fence)
-    return computed
+    return result
   }
   const notFound = plan.notFoundTtlMs !== undefined && plan.isNotFound(value)
   const ttl = (notFound ? (plan.notFoundTtlMs ?? 0) : plan.ttlMs) + jitter(plan.jitterMs)
   if (ttl <= 0) {
     await announcePass(d, plan, fence)
-    return computed
+    return result
   }
   const write = entryWrite(plan, value, now, ttl, fence)
   try {
@@ -57,9 +50,9 @@ export async function storeResult<T>(
     if (!(error instanceof SerializationError)) throw error
     d.events.emit('error', { source: 'codec', operation: 'serialize', error })
     await announcePass(d, plan, fence)
-    return computed
+    return result
   }
-  return { ...computed, freshUntil: write.freshUntil }
+  return { ...result, freshUntil: write.freshUntil }
 }
 
 /** Release waiters to run the function themselves: a short marker when asked, else a notice. */
@@ -77,26 +70,31 @@ export async function announcePass<T>(
   await d.bus.publish({ type: 'pass', origin: d.bus.origin, key: plan.keys.value })
 }
 
+/** A value entry, or a marker, under the plan's key and the fence (when there is one). */
 function entryWrite<T>(
   plan: FnPlan<T>,
-  value: T,
+  value: unknown,
   now: number,
   ttl: number,
   fence: number | undefined,
+  kind: 'value' | 'pass' | 'error' = 'value',
 ): EntryWrite {
+  // Markers ("pass", cached failures) have no stale window and no tags.
+  const stale = kind === 'value' ? Math.max(plan.swrMs, plan.sieMs) : 0
   return {
     namespace: plan.namespace,
     keys: plan.keys,
     value,
     createdAt: now,
     freshUntil: now + ttl,
-    staleUntil: now + ttl + Math.max(plan.swrMs, plan.sieMs),
-    kind: 'value',
-    tags: plan.tags,
+    staleUntil: now + ttl + stale,
+    kind,
+    tags: kind === 'value' ? plan.tags : [],
     ...(fence === undefined ? {} : { fence }),
   }
 }
 
+/** A short marker entry: "pass" (not storable) or a cached failure. */
 function marker<T>(
   plan: FnPlan<T>,
   kind: 'pass' | 'error',
@@ -104,18 +102,7 @@ function marker<T>(
   ttl: number,
   fence: number | undefined,
 ): EntryWrite {
-  const now = Date.now()
-  return {
-    namespace: plan.namespace,
-    keys: plan.keys,
-    value,
-    createdAt: now,
-    freshUntil: now + ttl,
-    staleUntil: now + ttl,
-    kind,
-    tags: [],
-    ...(fence === undefined ? {} : { fence }),
-  }
+  return entryWrite(plan, value, Date.now(), ttl, fence, kind)
 }
 
 function jitter(maxMs: number): number {

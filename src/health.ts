@@ -3,6 +3,7 @@ import type { Bus } from './bus.js'
 import type { BreakerState } from './events.js'
 import type { DistributedLock, LockHealth } from './lock/lock.js'
 import type { Store } from './store/store.js'
+import { withDeadline } from './store/deadline.js'
 
 /** Overall verdict: `down` when the store does not answer, `degraded` when anything else is off. */
 export type HealthStatus = 'ok' | 'degraded' | 'down'
@@ -196,19 +197,9 @@ function closedReport(d: HealthDeps): HealthReport {
 
 /** Reject after `ms` (a safety net over the components' own command deadlines). */
 function deadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-    work.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error instanceof Error ? error : new Error(String(error)))
-      },
-    )
-  })
+  return withDeadline('health probe', ms, work, (error) =>
+    error instanceof Error ? error : new Error(String(error)),
+  )
 }
 
 const CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi
