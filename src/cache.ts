@@ -78,7 +78,10 @@ export class Cache {
     key: string,
     fn: CacheFnFunction<T>,
     options: CacheFnOptions<T> = {},
-  ): Promise<T> => this.cacheFnResult(key, fn, options).then((result) => result.value)
+  ): Promise<T> => {
+    if (this.#closed) return Promise.reject(new CacheClosedError())
+    return this.#p.fn.value(key, fn, options)
+  }
 
   /**
    * Like `cacheFn`, with how the value was obtained: `hit` (stored, possibly just computed by

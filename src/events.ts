@@ -38,6 +38,11 @@ export interface CacheEventMap {
     tier: HitTier
     /** Duration of the lookup, in ms. */
     durationMs: number
+    /**
+     * How many calls this event stands for: callers that shared one flight are reported
+     * together when it settles. @default 1
+     */
+    count?: number
   }
   /** A stale value was served (stale-while-revalidate, stale-if-error, soft timeout). */
   'cache:stale': {
@@ -105,6 +110,8 @@ export interface CacheEventMap {
   'fn:coalesced': {
     /** Namespace of the key (or route). */
     namespace: string
+    /** How many calls shared one flight (reported once, when it settles). @default 1 */
+    count?: number
   }
   /** A caller waited for another instance's computation. */
   'fn:wait': {

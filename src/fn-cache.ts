@@ -12,6 +12,7 @@ import {
 import { fromEntry, settle, type CacheFnResult, type FnDeps } from './fn-shared.js'
 import type { Keyspace } from './keys.js'
 import type { LockHandle } from './lock/lock.js'
+import type { Flight } from './flight.js'
 import { abortable } from './run-fn.js'
 
 /** What the engine needs besides FnDeps. */
@@ -42,12 +43,36 @@ export class FnCache {
     fn: CacheFnFunction<T>,
     options: CacheFnOptions<T> = {},
   ): Promise<CacheFnResult<T>> {
-    const flightKey = this.#flightKey(key, options)
-    if (flightKey !== undefined && options.signal === undefined) {
-      // A caller joining a flight needs nothing else: no option parsing, no keys, no clock.
-      const running = this.#d.flights.get<CacheFnResult<T>>(flightKey)
-      if (running !== undefined) return this.#join(running, options.namespace)
-    }
+    const joined = this.#joinFast<T>(key, options)
+    if (joined !== undefined) return joined.promise
+    return this.#start(key, fn, options)
+  }
+
+  /** Answer one call with the value alone (what `cacheFn` returns). */
+  value<T>(key: string, fn: CacheFnFunction<T>, options: CacheFnOptions<T> = {}): Promise<T> {
+    const joined = this.#joinFast<T>(key, options)
+    // Every caller of one flight shares one value promise: joining allocates nothing.
+    if (joined !== undefined) return (joined.derived ??= joined.promise.then(valueOf)) as Promise<T>
+    return this.#start(key, fn, options).then(valueOf)
+  }
+
+  /**
+   * A caller joining a running flight needs nothing else: no option parsing, no keys, no clock.
+   * (Callers with a signal take the full path: each needs its own abortable promise.)
+   */
+  #joinFast<T>(key: string, options: CacheFnOptions<T>): Flight<CacheFnResult<T>> | undefined {
+    if (typeof key !== 'string' || typeof options !== 'object' || options === null) return undefined
+    if (options.signal !== undefined) return undefined
+    const flight = this.#d.flights.get<CacheFnResult<T>>(this.#flightKey(key, options.namespace))
+    if (flight !== undefined) flight.joined++
+    return flight
+  }
+
+  #start<T>(
+    key: string,
+    fn: CacheFnFunction<T>,
+    options: CacheFnOptions<T>,
+  ): Promise<CacheFnResult<T>> {
     let plan: FnPlan<T>
     try {
       if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'must be a function')
@@ -61,42 +86,38 @@ export class FnCache {
       const served = this.#serve(plan, fn, local, started)
       if (served !== undefined) return abortable(served, plan.signal)
     }
-    const { promise, joined } = this.#d.flights.run(flightKey ?? plan.keys.value, () =>
-      this.#lookup(plan, fn, started),
+    const flightKey = this.#flightKey(key, plan.namespace)
+    const { flight } = this.#d.flights.run(
+      flightKey,
+      () => this.#lookup(plan, fn, started),
+      (done, result) => this.#reportJoiners(plan.namespace, done, result, started),
     )
-    if (joined) this.#d.events.emit('fn:coalesced', { namespace: plan.namespace })
-    return abortable(promise, plan.signal)
+    return abortable(flight.promise, plan.signal)
   }
 
   /** The flight identity of a call: namespace and key, unambiguously (length-prefixed). */
-  #flightKey<T>(key: string, options: CacheFnOptions<T>): string | undefined {
-    if (typeof key !== 'string' || typeof options !== 'object' || options === null) return undefined
-    const namespace = options.namespace ?? this.#s.namespace
-    return typeof namespace === 'string' ? `${namespace.length}:${namespace}:${key}` : undefined
+  #flightKey(key: string, namespace: string | undefined): string {
+    const ns = namespace ?? this.#s.namespace
+    return `${ns.length}:${ns}:${key}`
   }
 
   /**
-   * Share a running flight. When it turns out to be a hit, the joiner counts as one too (it
-   * was answered from the cache), beside being counted as coalesced.
+   * Callers that shared a flight are reported once, when it settles: as coalesced, and, when
+   * the flight was a hit, as hits too (they were answered from the cache), with the flight's
+   * duration as their latency.
    */
-  #join<T>(
-    running: Promise<CacheFnResult<T>>,
-    namespace: string | undefined,
-  ): Promise<CacheFnResult<T>> {
-    const ns = namespace ?? this.#s.namespace
-    const started = performance.now()
-    this.#d.events.emit('fn:coalesced', { namespace: ns })
-    return running.then((result) => {
-      if (result.status === 'hit') {
-        const durationMs = performance.now() - started
-        this.#d.events.emit('cache:hit', {
-          namespace: ns,
-          tier: result.tier ?? 'store',
-          durationMs,
-        })
-      }
-      return result
-    })
+  #reportJoiners<T>(
+    namespace: string,
+    flight: Flight<CacheFnResult<T>>,
+    result: CacheFnResult<T> | undefined,
+    started: number,
+  ): void {
+    const count = flight.joined
+    if (count === 0) return
+    this.#d.events.emit('fn:coalesced', { namespace, count })
+    if (result?.status !== 'hit') return
+    const durationMs = performance.now() - started
+    this.#d.events.emit('cache:hit', { namespace, tier: result.tier ?? 'store', durationMs, count })
   }
 
   async #lookup<T>(
@@ -182,7 +203,7 @@ export class FnCache {
    * lock is tried once and a refresh already running elsewhere is left alone.
    */
   #refresh<T>(plan: FnPlan<T>, fn: CacheFnFunction<T>, stale: StoredEntry<T>): void {
-    const { promise } = this.#d.refreshes.run(plan.keys.value, async () => {
+    const { flight } = this.#d.refreshes.run(plan.keys.value, async () => {
       let handle: LockHandle | undefined
       const started = performance.now()
       try {
@@ -204,10 +225,14 @@ export class FnCache {
       return lead(this.#d, plan, fn, stale, handle, 'lock')
     })
     // Failures are already reported as fn:run events; callers were served the stale value.
-    promise.catch(() => undefined)
+    flight.promise.catch(() => undefined)
   }
 
   #flight<T>(plan: FnPlan<T>, work: () => Promise<CacheFnResult<T>>): Promise<CacheFnResult<T>> {
-    return this.#d.flights.run(`${plan.keys.value}#direct`, work).promise
+    return this.#d.flights.run(`${plan.keys.value}#direct`, work).flight.promise
   }
+}
+
+function valueOf<T>(result: CacheFnResult<T>): T {
+  return result.value
 }

@@ -68,12 +68,15 @@ export class Histogram {
   #min = Number.POSITIVE_INFINITY
   #max = 0
 
-  /** Record one duration in ms; negative, NaN and infinite values are ignored. */
-  record(ms: number): void {
+  /**
+   * Record a duration in ms, `times` times (calls that shared one flight); negative, NaN and
+   * infinite values are ignored.
+   */
+  record(ms: number, times = 1): void {
     if (!(ms >= 0 && ms < Number.POSITIVE_INFINITY)) return
-    this.#counts[bucketOf(ms)]! += 1
-    this.#count += 1
-    this.#sum += ms
+    this.#counts[bucketOf(ms)]! += times
+    this.#count += times
+    this.#sum += ms * times
     if (ms < this.#min) this.#min = ms
     if (ms > this.#max) this.#max = ms
   }

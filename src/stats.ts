@@ -102,11 +102,11 @@ export class StatsCollector {
   /** Lookups, writes and cache-wide events. */
   #cacheHandlers(): Handlers {
     return {
-      'cache:hit': ({ namespace, tier, durationMs }) => {
+      'cache:hit': ({ namespace, tier, durationMs, count = 1 }) => {
         const c = this.#ns(namespace)
-        if (tier === 'l1') c.hitsL1++
-        else c.hitsStore++
-        c.hit.record(durationMs)
+        if (tier === 'l1') c.hitsL1 += count
+        else c.hitsStore += count
+        c.hit.record(durationMs, count)
       },
       'cache:miss': ({ namespace, durationMs }) => {
         const c = this.#ns(namespace)
@@ -141,7 +141,7 @@ export class StatsCollector {
         if (!ok) c.fnErrors++
         c.fn.record(durationMs)
       },
-      'fn:coalesced': ({ namespace }) => void this.#ns(namespace).coalesced++,
+      'fn:coalesced': ({ namespace, count = 1 }) => void (this.#ns(namespace).coalesced += count),
       'fn:wait': ({ namespace, durationMs, outcome }) => {
         const c = this.#ns(namespace)
         c.waits.add(outcome)
