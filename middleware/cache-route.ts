@@ -37,7 +37,7 @@ class OriginError extends Error {
 export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): RouteMiddleware {
   const settings = resolveRouteOptions(cache, options)
   const fnOptions = cacheFnOptions(settings)
-  const side = sideRoutes(cache, settings)
+  const route: Route = { cache, settings, fnOptions, side: sideRoutes(cache, settings) }
   return function herdlockCacheRoute(req, res, next) {
     const slot = subrequestSlot(req)
     if (slot !== undefined) {
@@ -45,9 +45,12 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
       slot.capture(captureResponse(res, { maxBytes: settings.maxBodySize, detached: true }))
       return next()
     }
-    const once = onceNext(next)
     const request = req as RouteRequest
-    serve({ cache, settings, fnOptions, side }, request, res, once).catch((error: unknown) => {
+    const plan = planRequest(route, request)
+    // A hit the in-process tier holds is answered here, without a single promise.
+    if (plan.kind === 'get' && !plan.refresh && serveLocal(route, request, res, plan)) return
+    const once = onceNext(next)
+    serve(route, request, res, once, plan).catch((error: unknown) => {
       cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
       if (!once.called && !res.headersSent) {
         label(res, 'BYPASS', 'herdlock; fwd=bypass; detail=error')
@@ -66,26 +69,53 @@ interface Route {
 
 type Next = ((error?: unknown) => void) & { called: boolean }
 
+/** What kind of request this is for the cache, decided once (predicates run once). */
+type RequestPlan =
+  | {
+      readonly kind: 'get'
+      readonly parts: UrlParts
+      readonly key: string
+      readonly refresh: boolean
+      readonly started: number
+    }
+  | { readonly kind: 'head' | 'authorized'; readonly parts: UrlParts; readonly key: string }
+  | { readonly kind: 'unsafe' | 'bypass' }
+
+function planRequest(route: Route, req: RouteRequest): RequestPlan {
+  const { settings } = route
+  if (req.method !== 'GET' && req.method !== 'HEAD') return { kind: 'unsafe' }
+  if (settings.bypass?.(req) === true) return { kind: 'bypass' }
+  const parts = urlParts(req)
+  const key = keyFor({ settings, req, parts }, settings.vary)
+  if (req.method === 'HEAD') return { kind: 'head', parts, key }
+  if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
+    return { kind: 'authorized', parts, key }
+  }
+  const refresh = settings.refresh?.(req) === true
+  return { kind: 'get', parts, key, refresh, started: performance.now() }
+}
+
 async function serve(
   route: Route,
   req: RouteRequest,
   res: ServerResponse,
   next: Next,
+  plan: RequestPlan,
 ): Promise<void> {
-  const { settings, side } = route
-  if (req.method !== 'GET' && req.method !== 'HEAD') return side.unsafe(req, res, next)
-  if (settings.bypass?.(req) === true) return side.bypass(res, next, 'client')
-  const parts = urlParts(req)
-  const key = keyFor({ settings, req, parts }, settings.vary)
-  if (req.method === 'HEAD') return side.head(req, res, next, parts, key)
-  if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
-    return side.authorized(req, res, next, parts, key)
+  const { side } = route
+  switch (plan.kind) {
+    case 'unsafe':
+      return side.unsafe(req, res, next)
+    case 'bypass':
+      return side.bypass(res, next, 'client')
+    case 'head':
+      return side.head(req, res, next, plan.parts, plan.key)
+    case 'authorized':
+      return side.authorized(req, res, next, plan.parts, plan.key)
   }
-  if (settings.refresh?.(req) === true)
-    await route.cache.delete(key, { namespace: settings.namespace })
-  const started = performance.now()
-  if (serveLocal(route, req, res, parts, key, started)) return
-  return lookup(route, { req, res, next, parts, started }, key, settings.vary, false)
+  if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
+  const { parts, key, started } = plan
+  return lookup(route, { req, res, next, parts, started }, key, route.settings.vary, false)
 }
 
 interface Exchange {
@@ -200,21 +230,20 @@ function serveLocal(
   route: Route,
   req: RouteRequest,
   res: ServerResponse,
-  parts: UrlParts,
-  key: string,
-  started: number,
+  plan: { readonly parts: UrlParts; readonly key: string; readonly started: number },
 ): boolean {
   const { cache, settings } = route
   const options = { namespace: settings.namespace, immutable: true, silent: true }
-  let entry = cache.getLocal<RouteValue>(key, options)
+  let entry = cache.getLocal<RouteValue>(plan.key, options)
   if (entry !== undefined && isRouteValue(entry.value) && entry.value.kind === 'vary') {
-    entry = cache.getLocal<RouteValue>(keyFor({ settings, req, parts }, entry.value.names), options)
+    const variant = keyFor({ settings, req, parts: plan.parts }, entry.value.names)
+    entry = cache.getLocal<RouteValue>(variant, options)
   }
   const value = entry?.value
   if (entry === undefined || !isRouteValue(value) || value.kind !== 'response' || !value.stored) {
     return false
   }
-  const durationMs = performance.now() - started
+  const durationMs = performance.now() - plan.started
   cache.emit('cache:hit', { namespace: settings.namespace, tier: 'l1', durationMs })
   const ttl = ttlSeconds(entry.freshUntil)
   replay(req, res, value, { xCache: 'HIT', cacheStatus: `herdlock; hit; ttl=${ttl}; detail=l1` })

@@ -22,7 +22,8 @@ export interface UrlParts {
   readonly protocol: string
   readonly host: string
   readonly path: string
-  readonly query: readonly (readonly [string, string])[]
+  /** The raw query string, without `?`. */
+  readonly search: string
 }
 
 /** Split a request's URL into its canonical parts. */
@@ -31,16 +32,41 @@ export function urlParts(req: RouteRequest): UrlParts {
   const mark = raw.indexOf('?')
   const path = mark < 0 ? raw : raw.slice(0, mark)
   const search = mark < 0 ? '' : raw.slice(mark + 1)
-  const query = search === '' ? [] : [...new URLSearchParams(search)]
-  // Array.prototype.sort is stable: repeated names keep their relative order.
-  query.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return { protocol: protocolOf(req), host: hostOf(req), path, query }
+  return { protocol: protocolOf(req), host: hostOf(req), path, search }
 }
+
+/** The query parsed and sorted by name; repeated names keep their relative order. */
+export function sortedQuery(search: string): [string, string][] {
+  const query = search === '' ? [] : [...new URLSearchParams(search)]
+  // Array.prototype.sort is stable.
+  query.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return query
+}
+
+// Hot URLs are keyed again and again: remember recent keys (bounded). The memo key joins the
+// raw parts with NUL, which neither URLs, hosts nor header values can contain.
+const memo = new Map<string, string>()
+const MEMO_LIMIT = 10_000
 
 /** The key of a request for a given set of vary headers (names in lower case, sorted). */
 export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly string[]): string {
-  const varied = vary.map((name) => [name, normalizeHeader(name, req.headers[name])])
-  return JSON.stringify(['GET', parts.protocol, parts.host, parts.path, parts.query, varied])
+  const values = vary.map((name) => normalizeHeader(name, req.headers[name]))
+  const id = `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}\0${vary.join(',')}\0${values.join('\0')}`
+  let key = memo.get(id)
+  if (key === undefined) {
+    const varied = vary.map((name, i) => [name, values[i]])
+    key = JSON.stringify([
+      'GET',
+      parts.protocol,
+      parts.host,
+      parts.path,
+      sortedQuery(parts.search),
+      varied,
+    ])
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(id, key)
+  }
+  return key
 }
 
 /** The key of the URL alone (for tags and invalidation by path). */

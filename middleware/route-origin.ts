@@ -73,7 +73,7 @@ export function keyFor(
   const base = settings.key(req)
   return vary.length === 0
     ? base
-    : `${base}\u0000${routeKey({ ...parts, path: '', query: [] }, req, vary)}`
+    : `${base}\u0000${routeKey({ ...parts, path: '', search: '' }, req, vary)}`
 }
 
 /** Why a response may not be shared, or how long it may be. */
