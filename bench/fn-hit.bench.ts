@@ -6,13 +6,13 @@ import {
   bento,
   countRuns,
   rawClient,
-  ratioRow,
   rotate,
   type Bento,
   type RawClient,
 } from './fn-support.js'
 import {
   interleave,
+  ratioRow,
   kilobyteValue,
   latency,
   summarize,

@@ -1,6 +1,13 @@
 import { createCache } from '../src/index.js'
-import { assertSame, bento, countRuns, ratioRow } from './fn-support.js'
-import { interleave, kilobyteValue, latency, summarize, type BenchRow } from './support.js'
+import { assertSame, bento, countRuns } from './fn-support.js'
+import {
+  interleave,
+  kilobyteValue,
+  latency,
+  ratioRow,
+  summarize,
+  type BenchRow,
+} from './support.js'
 
 /**
  * cacheFn hits served by the L1 tier (`l1: {}`) against BentoCache with memory + redis drivers

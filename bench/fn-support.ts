@@ -4,7 +4,6 @@ import { redisDriver } from 'bentocache/drivers/redis'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import type { Cache } from '../src/index.js'
-import type { BenchRow } from './support.js'
 
 /** Helpers of the cacheFn benchmarks: contenders, N-way interleaving, result rows. */
 
@@ -68,20 +67,6 @@ export function countRuns(cache: Cache): () => number {
     runs++
   })
   return () => runs
-}
-
-/** A result row: ratio = ours / baseline; `check` decides the target from the ratio. */
-export function ratioRow(
-  scenario: string,
-  metric: string,
-  ours: number,
-  baseline: number,
-  baselineName: string,
-  target?: string,
-  check?: (ratio: number) => boolean,
-): BenchRow {
-  const ratio = ours / baseline
-  return { scenario, metric, ours, baseline, baselineName, ratio, target, pass: check?.(ratio) }
 }
 
 /** Throw unless `actual` is deeply the same JSON as `expected` (bench setup sanity check). */

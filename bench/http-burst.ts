@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage, type BurstJob, type FromLoad } from './http-proto.js'
+import { nextMessage } from './child.js'
+import type { BurstJob, FromLoad } from './http-proto.js'
 import { summarize, type BenchRow } from './support.js'
 
 /**

@@ -3,16 +3,14 @@ import { burstBench } from './http-burst.js'
 import {
   CONTENDER_LABELS,
   CONTENDERS,
-  nextMessage,
-  startChild,
-  stopChild,
   type ContenderName,
   type FromLoad,
   type FromServer,
   type LoadJob,
 } from './http-proto.js'
-import { rawClient, ratioRow, type RawClient } from './fn-support.js'
-import { printRows, summarize, type BenchRow } from './support.js'
+import { nextMessage, startChild, stopChild } from './child.js'
+import { rawClient, type RawClient } from './fn-support.js'
+import { printRows, ratioRow, summarize, type BenchRow } from './support.js'
 
 /**
  * The route cache over HTTP. Every contender is an Express 5 app in its own process, loaded by

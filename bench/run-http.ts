@@ -4,7 +4,7 @@ import { benchRedis } from './support.js'
 
 /**
  * Only the HTTP benchmarks of the route cache (they also run in `npm run bench`):
- * `npx tsx bench/run-http.ts`, or compiled with plain node (see bench/http-proto.ts).
+ * `npx tsx bench/run-http.ts`, or compiled with plain node (see bench/child.ts).
  */
 const redis = await benchRedis()
 const load = (): string =>

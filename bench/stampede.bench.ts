@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
+import { nextMessage, startChild, stopChild } from './child.js'
 import { rawClient, type RawClient } from './fn-support.js'
 import {
   LIBRARIES,
@@ -22,8 +22,6 @@ const CALLS = 250
 const FN_MS = 200
 const ROUNDS = 3
 const P99_TARGET_MS = FN_MS + 25
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const WORKER = fileURLToPath(new URL('./stampede-worker.ts', import.meta.url))
 
 interface RoundResult {
   runs: number
@@ -62,9 +60,11 @@ export async function stampedeBench(url: string): Promise<StampedeReport> {
 
 /** One library: start the workers, a warm-up round, ROUNDS measured rounds, stop the workers. */
 async function stampede(url: string, raw: RawClient, library: Library): Promise<RoundResult[]> {
-  const workers = Array.from({ length: PROCESSES }, () => startWorker(library, url))
+  const workers = Array.from({ length: PROCESSES }, () =>
+    startChild('stampede-worker', [library, url]),
+  )
   try {
-    await Promise.all(workers.map((w) => next(w, 'ready', 60_000)))
+    await Promise.all(workers.map((w) => nextMessage<FromWorker, 'ready'>(w, 'ready', 60_000)))
     const run = `${library}:${Date.now().toString(36)}`
     await round(workers, raw, `stampede:${run}:warm-up`)
     const results: RoundResult[] = []
@@ -72,13 +72,13 @@ async function stampede(url: string, raw: RawClient, library: Library): Promise<
       results.push(await round(workers, raw, `stampede:${run}:${r}`))
     return results
   } finally {
-    await Promise.all(workers.map(stopWorker))
+    await Promise.all(workers.map((w) => stopChild(w, `${library} stampede worker`)))
   }
 }
 
 async function round(workers: ChildProcess[], raw: RawClient, key: string): Promise<RoundResult> {
   const counter = `${key}:runs`
-  const done = workers.map((w) => next(w, 'done', 30_000))
+  const done = workers.map((w) => nextMessage<FromWorker, 'done'>(w, 'done', 30_000))
   const at = wallNow()
   const go: ToWorker = { type: 'go', key, counter, at, calls: CALLS, fnMs: FN_MS }
   for (const w of workers) w.send(go)
@@ -93,62 +93,6 @@ async function round(workers: ChildProcess[], raw: RawClient, key: string): Prom
     lag: Math.max(...reports.map((r) => r.lag)),
     errors: reports.flatMap((r) => r.errors),
   }
-}
-
-function startWorker(library: Library, url: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, library, url], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const kill = (): void => {
-    child.kill('SIGKILL')
-  }
-  process.once('exit', kill)
-  child.once('exit', () => process.off('exit', kill))
-  return child
-}
-
-/** The next message of `type` from a worker; rejects when it exits first or takes too long. */
-function next<K extends FromWorker['type']>(
-  child: ChildProcess,
-  type: K,
-  timeoutMs: number,
-): Promise<Extract<FromWorker, { type: K }>> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      child.off('exit', onExit)
-    }
-    const onMessage = (message: FromWorker): void => {
-      if (message.type !== type) return
-      cleanup()
-      resolve(message as Extract<FromWorker, { type: K }>)
-    }
-    const onExit = (code: number | null): void => {
-      cleanup()
-      reject(new Error(`stampede worker ${child.pid} exited (${code}) before "${type}"`))
-    }
-    const timer = setTimeout(() => {
-      cleanup()
-      reject(new Error(`stampede worker ${child.pid}: no "${type}" within ${timeoutMs} ms`))
-    }, timeoutMs)
-    child.on('message', onMessage)
-    child.once('exit', onExit)
-  })
-}
-
-/** Ask a worker to close everything; it must exit by itself within 10 s or it is killed. */
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  if (child.connected) child.send({ type: 'exit' } satisfies ToWorker)
-  const timer = setTimeout(() => {
-    console.error(`stampede worker ${child.pid} did not exit by itself: killed`)
-    child.kill('SIGKILL')
-  }, 10_000)
-  await exited
-  clearTimeout(timer)
 }
 
 function worstOf(rounds: readonly RoundResult[]): RoundResult {

@@ -4,6 +4,7 @@ import {
   interleave,
   kilobyteValue,
   latency,
+  ratioRow,
   summarize,
   throughput,
   type BenchRow,
@@ -97,6 +98,7 @@ async function eventCost(): Promise<BenchRow> {
   return row('one cache:hit event', 'ns / event', withStats, without, 'no listener')
 }
 
+/** A row against the same cache with stats off, unless another baseline is named. */
 function row(
   scenario: string,
   metric: string,
@@ -104,5 +106,5 @@ function row(
   baseline: number,
   baselineName = 'same cache, stats: false',
 ): BenchRow {
-  return { scenario, metric, ours, baseline, baselineName, ratio: ours / baseline }
+  return ratioRow(scenario, metric, ours, baseline, baselineName)
 }

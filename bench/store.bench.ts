@@ -4,6 +4,7 @@ import {
   interleave,
   kilobyteValue,
   latency,
+  ratioRow,
   summarize,
   throughput,
   type BenchRow,
@@ -66,7 +67,7 @@ export async function storeBench(url: string): Promise<BenchRow[]> {
   await cache.close()
   await raw.close()
   return [
-    row(
+    ratioRow(
       'get hit (1 KB)',
       'median µs',
       ourSummary.median,
@@ -75,9 +76,15 @@ export async function storeBench(url: string): Promise<BenchRow[]> {
       '≤ 1.05x',
       (r) => r <= 1.05,
     ),
-    row('get hit (1 KB)', 'p99 µs', ourSummary.p99, rawSummary.p99, 'node-redis GET + JSON.parse'),
-    row('get hit, concurrency 64', 'ops/s', ourOps, rawOps, 'node-redis GET + JSON.parse'),
-    row(
+    ratioRow(
+      'get hit (1 KB)',
+      'p99 µs',
+      ourSummary.p99,
+      rawSummary.p99,
+      'node-redis GET + JSON.parse',
+    ),
+    ratioRow('get hit, concurrency 64', 'ops/s', ourOps, rawOps, 'node-redis GET + JSON.parse'),
+    ratioRow(
       'getMany 100 keys',
       'median µs / batch',
       many,
@@ -87,17 +94,4 @@ export async function storeBench(url: string): Promise<BenchRow[]> {
       (r) => 1 / r >= 10,
     ),
   ]
-}
-
-function row(
-  scenario: string,
-  metric: string,
-  ours: number,
-  baseline: number,
-  baselineName: string,
-  target?: string,
-  check?: (ratio: number) => boolean,
-): BenchRow {
-  const ratio = ours / baseline
-  return { scenario, metric, ours, baseline, baselineName, ratio, target, pass: check?.(ratio) }
 }

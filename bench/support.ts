@@ -167,3 +167,17 @@ export function kilobyteValue(i = 0): Record<string, unknown> {
     notes: 'x'.repeat(180),
   }
 }
+
+/** A result row: ratio = ours / baseline; `check` decides the target from the ratio. */
+export function ratioRow(
+  scenario: string,
+  metric: string,
+  ours: number,
+  baseline: number,
+  baselineName: string,
+  target?: string,
+  check?: (ratio: number) => boolean,
+): BenchRow {
+  const ratio = ours / baseline
+  return { scenario, metric, ours, baseline, baselineName, ratio, target, pass: check?.(ratio) }
+}

@@ -151,19 +151,20 @@ export const CACHE_FN_DEFAULTS = Object.freeze({
   onWaitTimeout: 'run',
 } as const)
 
-/** Cache-level defaults, resolved once. */
-export interface ResolvedFnDefaults {
-  readonly ttlMs: number
-  readonly swrMs: number
-  readonly sieMs: number
-  readonly eagerRefresh: number | undefined
-  readonly lockTtlMs: number
-  readonly waitTimeoutMs: number
-  readonly onWaitTimeout: 'run' | 'throw'
-  readonly softTimeoutMs: number
-  readonly hardTimeoutMs: number
-  readonly jitterMs: number
-  readonly notFoundTtlMs: number | undefined
-  readonly errorTtlMs: number
-  readonly passTtlMs: number
-}
+/** Cache-level defaults, resolved once: the settings of {@link FnPlan} a call can override. */
+export type ResolvedFnDefaults = Pick<
+  FnPlan<unknown>,
+  | 'ttlMs'
+  | 'swrMs'
+  | 'sieMs'
+  | 'eagerRefresh'
+  | 'lockTtlMs'
+  | 'waitTimeoutMs'
+  | 'onWaitTimeout'
+  | 'softTimeoutMs'
+  | 'hardTimeoutMs'
+  | 'jitterMs'
+  | 'notFoundTtlMs'
+  | 'errorTtlMs'
+  | 'passTtlMs'
+>
