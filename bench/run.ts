@@ -8,8 +8,15 @@ import { benchRedis, printRows } from './support.js'
 
 /**
  * `npm run bench`: every scenario, each against a baseline measured in the same run, printed
- * as ratios (Markdown tables, ready for BENCHMARKS.md).
+ * as ratios (Markdown tables, ready for BENCHMARKS.md). Names given as arguments run only those
+ * parts: `npm run bench -- fn-hit http` (store, fn-hit, fn-l1, stats, stampede, http).
  */
+const PARTS = ['store', 'fn-hit', 'fn-l1', 'stats', 'stampede', 'http'] as const
+const asked = process.argv.slice(2)
+const unknown = asked.filter((name) => !(PARTS as readonly string[]).includes(name))
+if (unknown.length > 0)
+  throw new Error(`bench: unknown part ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`)
+const runs = (part: (typeof PARTS)[number]): boolean => asked.length === 0 || asked.includes(part)
 const redis = await benchRedis()
 console.log(`# herdlock benchmarks\n`)
 console.log(
@@ -21,15 +28,18 @@ const load = (): string =>
     .join(' ')
 console.log(`Load average at start: ${load()} (other work on the machine skews every figure)`)
 try {
-  printRows('Store: direct get / getMany (issue 2)', await storeBench(redis.url))
-  printRows('cacheFn: hits from Redis (L1 off)', await fnHitBench(redis.url))
-  printRows('cacheFn: hits from L1', await fnL1Bench(redis.url))
-  printRows('Stats: cost on the hot path (issue 5)', await statsBench(redis.url))
-  const stampede = await stampedeBench(redis.url)
-  printRows('cacheFn: stampede across processes', stampede.rows)
-  console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
-  for (const note of stampede.notes) console.log(note)
-  await (await import('./http.bench.js')).printHttpBench(redis.url) // cacheRoute over HTTP
+  if (runs('store')) printRows('Store: direct get / getMany (issue 2)', await storeBench(redis.url))
+  if (runs('fn-hit')) printRows('cacheFn: hits from Redis (L1 off)', await fnHitBench(redis.url))
+  if (runs('fn-l1')) printRows('cacheFn: hits from L1', await fnL1Bench(redis.url))
+  if (runs('stats')) printRows('Stats: cost on the hot path (issue 5)', await statsBench(redis.url))
+  if (runs('stampede')) {
+    const stampede = await stampedeBench(redis.url)
+    printRows('cacheFn: stampede across processes', stampede.rows)
+    console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
+    for (const note of stampede.notes) console.log(note)
+  }
+  // cacheRoute over HTTP
+  if (runs('http')) await (await import('./http.bench.js')).printHttpBench(redis.url)
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
   await redis.stop()

@@ -72,6 +72,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       waiters: new WaiterRegistry(bus),
       flights: new SingleFlight(),
       refreshes: new SingleFlight(),
+      passes: new SingleFlight(),
       log,
     },
     { keyspace, namespace: resolved.namespace, defaults: resolved.fnDefaults },

@@ -17,34 +17,36 @@ export interface Flight<T> {
 /** Called once a flight settles, with the flight and its value (undefined after a failure). */
 export type SettledListener<T> = (flight: Flight<T>, value: T | undefined) => void
 
+/**
+ * Flights are looked up by group (a namespace) and key: two map lookups with the caller's own
+ * strings, so a joining caller never builds (and hashes) a combined key.
+ */
 export class SingleFlight {
-  readonly #flights = new Map<string, Flight<unknown>>()
+  readonly #groups = new Map<string, Map<string, Flight<unknown>>>()
+  #size = 0
 
-  /** Whether a flight for `key` is running. */
-  has(key: string): boolean {
-    return this.#flights.has(key)
-  }
-
-  /** The flight running for `key`, if any. */
-  get<T>(key: string): Flight<T> | undefined {
-    return this.#flights.get(key) as Flight<T> | undefined
+  /** The flight running for `key` in `group`, if any. */
+  get<T>(group: string, key: string): Flight<T> | undefined {
+    return this.#groups.get(group)?.get(key) as Flight<T> | undefined
   }
 
   /** Number of flights in progress. */
   get size(): number {
-    return this.#flights.size
+    return this.#size
   }
 
   /**
-   * Join the flight for `key` (counting the caller in `joined`), or start one with `work`.
-   * `onSettled` runs once when a flight started here settles, before any joiner resumes.
+   * Join the flight for `key` in `group` (counting the caller in `joined`), or start one with
+   * `work`. `onSettled` runs once when a flight started here settles, before any joiner resumes.
    */
   run<T>(
+    group: string,
     key: string,
     work: () => Promise<T>,
     onSettled?: SettledListener<T>,
   ): { flight: Flight<T>; joined: boolean } {
-    const existing = this.#flights.get(key) as Flight<T> | undefined
+    let flights = this.#groups.get(group)
+    const existing = flights?.get(key) as Flight<T> | undefined
     if (existing !== undefined) {
       existing.joined++
       return { flight: existing, joined: true }
@@ -58,22 +60,29 @@ export class SingleFlight {
     // One handler pair, attached first: it runs before any joiner resumes.
     const promise = started.then(
       (value) => {
-        this.#forget(key, flight)
+        this.#forget(group, key, flight)
         onSettled?.(flight, value)
         return value
       },
       (error: unknown) => {
-        this.#forget(key, flight)
+        this.#forget(group, key, flight)
         onSettled?.(flight, undefined)
         throw error
       },
     )
     const flight: Flight<T> = { promise, joined: 0 }
-    this.#flights.set(key, flight)
+    if (flights === undefined)
+      this.#groups.set(group, (flights = new Map<string, Flight<unknown>>()))
+    flights.set(key, flight)
+    this.#size++
     return { flight, joined: false }
   }
 
-  #forget(key: string, flight: Flight<unknown>): void {
-    if (this.#flights.get(key) === flight) this.#flights.delete(key)
+  #forget(group: string, key: string, flight: Flight<unknown>): void {
+    const flights = this.#groups.get(group)
+    if (flights?.get(key) !== flight) return
+    flights.delete(key)
+    this.#size--
+    if (flights.size === 0) this.#groups.delete(group)
   }
 }

@@ -63,7 +63,10 @@ export class FnCache {
   #joinFast<T>(key: string, options: CacheFnOptions<T>): Flight<CacheFnResult<T>> | undefined {
     if (typeof key !== 'string' || typeof options !== 'object' || options === null) return undefined
     if (options.signal !== undefined) return undefined
-    const flight = this.#d.flights.get<CacheFnResult<T>>(this.#flightKey(key, options.namespace))
+    const flight = this.#d.flights.get<CacheFnResult<T>>(
+      options.namespace ?? this.#s.namespace,
+      key,
+    )
     if (flight !== undefined) flight.joined++
     return flight
   }
@@ -86,19 +89,13 @@ export class FnCache {
       const served = this.#serve(plan, fn, local, started)
       if (served !== undefined) return abortable(served, plan.signal)
     }
-    const flightKey = this.#flightKey(key, plan.namespace)
     const { flight } = this.#d.flights.run(
-      flightKey,
+      plan.namespace,
+      key,
       () => this.#lookup(plan, fn, started),
       (done, result) => this.#reportJoiners(plan.namespace, done, result, started),
     )
     return abortable(flight.promise, plan.signal)
-  }
-
-  /** The flight identity of a call: namespace and key, unambiguously (length-prefixed). */
-  #flightKey(key: string, namespace: string | undefined): string {
-    const ns = namespace ?? this.#s.namespace
-    return `${ns.length}:${ns}:${key}`
   }
 
   /**
@@ -153,7 +150,7 @@ export class FnCache {
       return Promise.resolve(fromEntry(found.entry, 'hit'))
     }
     if (found?.kind === 'error') return Promise.reject(found.error)
-    if (found?.kind === 'pass') return this.#flight(plan, () => runDirect(this.#d, plan, fn))
+    if (found?.kind === 'pass') return this.#pass(plan, () => runDirect(this.#d, plan, fn))
     if (entry.kind === 'value' && plan.swrMs > 0 && now < entry.freshUntil + plan.swrMs) {
       this.#d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'revalidate' })
       this.#refresh(plan, fn, entry)
@@ -203,7 +200,7 @@ export class FnCache {
    * lock is tried once and a refresh already running elsewhere is left alone.
    */
   #refresh<T>(plan: FnPlan<T>, fn: CacheFnFunction<T>, stale: StoredEntry<T>): void {
-    const { flight } = this.#d.refreshes.run(plan.keys.value, async () => {
+    const { flight } = this.#d.refreshes.run('', plan.keys.value, async () => {
       let handle: LockHandle | undefined
       const started = performance.now()
       try {
@@ -228,8 +225,9 @@ export class FnCache {
     flight.promise.catch(() => undefined)
   }
 
-  #flight<T>(plan: FnPlan<T>, work: () => Promise<CacheFnResult<T>>): Promise<CacheFnResult<T>> {
-    return this.#d.flights.run(`${plan.keys.value}#direct`, work).flight.promise
+  /** Keys marked hit-for-pass run directly, still once per process at a time. */
+  #pass<T>(plan: FnPlan<T>, work: () => Promise<CacheFnResult<T>>): Promise<CacheFnResult<T>> {
+    return this.#d.passes.run('', plan.keys.value, work).flight.promise
   }
 }
 

@@ -16,8 +16,12 @@ export interface FnDeps {
   readonly bus: Bus
   readonly events: CacheEvents
   readonly waiters: WaiterRegistry
+  /** Calls by namespace and key. */
   readonly flights: SingleFlight
+  /** Background refreshes, by store key. */
   readonly refreshes: SingleFlight
+  /** Direct runs of keys marked hit-for-pass, by store key. */
+  readonly passes: SingleFlight
   readonly log: StateLog
 }
 
