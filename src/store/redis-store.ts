@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreTimeoutError } from '../errors.js'
-import { withDeadline } from './deadline.js'
+import { DeadlineQueue } from './deadline.js'
 import { openConnection, type Connection, type RedisConnectionInput } from './redis-connection.js'
 import type {
   ScriptCall,
@@ -30,13 +30,13 @@ const SCAN_COUNT = '1000'
 export class RedisStore implements Store {
   readonly kind = 'redis'
   readonly #connection: Connection
-  readonly #timeoutMs: number
+  readonly #deadlines: DeadlineQueue
   readonly #shas = new Map<StoreScript, string>()
   readonly #channels = new Map<string, Set<(message: string) => void>>()
   #everReady = false
 
   constructor(input: RedisConnectionInput, options: RedisStoreOptions) {
-    this.#timeoutMs = options.commandTimeoutMs
+    this.#deadlines = new DeadlineQueue(options.commandTimeoutMs, toStoreError)
     this.#connection = openConnection(input, {
       commandTimeoutMs: options.commandTimeoutMs,
       onError: options.onError,
@@ -148,6 +148,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     this.#channels.clear()
     await this.#connection.close()
+    this.#deadlines.close()
   }
 
   #send(args: (string | Buffer)[], key: string | undefined): Promise<unknown> {
@@ -158,11 +159,7 @@ export class RedisStore implements Store {
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
     const started = this.#everReady ? work() : this.#connection.firstReady.then(work)
-    return withDeadline(operation, this.#timeoutMs, started, (error) => {
-      if (error instanceof StoreTimeoutError || error instanceof StoreError) return error
-      const cause = error instanceof Error ? error : new Error(String(error))
-      return new StoreError(operation, cause.message || cause.name, { cause })
-    })
+    return this.#deadlines.race(operation, started)
   }
 
   async #runScript({ script, keys, args }: ScriptCall): Promise<ScriptReply> {
@@ -184,6 +181,12 @@ export class RedisStore implements Store {
     }
     return sha
   }
+}
+
+function toStoreError(operation: string, error: unknown): Error {
+  if (error instanceof StoreTimeoutError || error instanceof StoreError) return error
+  const cause = error instanceof Error ? error : new Error(String(error))
+  return new StoreError(operation, cause.message || cause.name, { cause })
 }
 
 function toBuffer(reply: unknown): Buffer | undefined {
