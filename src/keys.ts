@@ -106,6 +106,9 @@ export interface EntryKeys {
   readonly lock: string
 }
 
+/** How many recently used keys keep their built names (the memo is dropped when full). */
+const RECENT_KEYS = 2_048
+
 /** Builds every Redis key name for one prefix. Pure: no I/O. */
 export class Keyspace {
   readonly prefix: string
@@ -114,6 +117,10 @@ export class Keyspace {
   readonly #valuePrefix: string
   // Namespaces are few and reused on every call: remember their checked, encoded form.
   readonly #namespaces = new Map<string, string>()
+  // Hot keys are asked for again and again (every hit): remember their names, so a hit builds
+  // no strings, and the names it gets back (same strings each time) hash for free in maps.
+  readonly #recent = new Map<string, Map<string, EntryKeys>>()
+  #recentCount = 0
 
   constructor(prefix: string) {
     this.prefix = checkPrefix(prefix)
@@ -123,12 +130,24 @@ export class Keyspace {
 
   /** The key names for `key` in `namespace`. */
   entry(namespace: string, key: string): EntryKeys {
+    let byKey = this.#recent.get(namespace)
+    const known = byKey?.get(key)
+    if (known !== undefined) return known
     const tag = `{${this.#namespacePart(namespace)}:${encodeKey(checkKey(key))}}`
-    return {
+    const keys: EntryKeys = {
       value: this.#valuePrefix + tag,
       fence: `${this.prefix}:f:${tag}`,
       lock: `${this.prefix}:l:${tag}`,
     }
+    if (this.#recentCount >= RECENT_KEYS) {
+      this.#recent.clear()
+      this.#recentCount = 0
+      byKey = undefined
+    }
+    if (byKey === undefined) this.#recent.set(namespace, (byKey = new Map<string, EntryKeys>()))
+    byKey.set(key, keys)
+    this.#recentCount++
+    return keys
   }
 
   #namespacePart(namespace: string): string {

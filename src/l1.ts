@@ -10,6 +10,8 @@ export interface L1Slot {
   readonly bytes: number
   /** When the slot stops being served from L1 (epoch ms). */
   readonly expiresAt: number
+  /** The tier's use counter when the slot was last moved to the recent end. */
+  used: number
   /** The decoded value, kept for callers that promise not to mutate it (`immutable`). */
   shared?: { readonly value: unknown }
 }
@@ -33,6 +35,8 @@ export class L1Tier {
   readonly #slots = new Map<string, L1Slot>()
   readonly #settings: L1Settings
   #bytes = 0
+  // Counts moves to the recent end of the LRU order (the Map's insertion order).
+  #uses = 0
 
   readonly #events: CacheEvents
 
@@ -69,8 +73,14 @@ export class L1Tier {
       this.delete(key)
       return undefined
     }
-    this.#slots.delete(key)
-    this.#slots.set(key, slot)
+    // Fewer than half the slots were moved after this one: it still sits in the newer half of
+    // the order, so leave it there. Hot keys then skip two map operations per hit, and the
+    // eviction order stays close to LRU.
+    if (this.#uses - slot.used >= Math.max(1, this.#slots.size >> 1)) {
+      this.#slots.delete(key)
+      this.#slots.set(key, slot)
+      slot.used = ++this.#uses
+    }
     return slot
   }
 
@@ -80,7 +90,7 @@ export class L1Tier {
     const expiresAt = Math.min(meta.staleUntil, now + this.#settings.maxTtlMs)
     const bytes = payload.length + key.length * 2 + SLOT_OVERHEAD
     if (bytes > this.#settings.maxBytes || expiresAt <= now) return
-    this.#slots.set(key, { namespace, meta, payload, bytes, expiresAt })
+    this.#slots.set(key, { namespace, meta, payload, bytes, expiresAt, used: ++this.#uses })
     this.#bytes += bytes
     let evicted = 0
     for (const [oldest, slot] of this.#slots) {

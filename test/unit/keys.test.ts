@@ -22,6 +22,19 @@ describe('Keyspace', () => {
     expect(hashTag(entry.lock)).to.equal(hashTag(entry.value))
   })
 
+  it('gives a key the same names every time, also after its memo was dropped', () => {
+    const fresh = new Keyspace('memo')
+    const first = fresh.entry('ns', 'hot')
+    expect(fresh.entry('ns', 'hot')).to.equal(first)
+    expect(fresh.entry('other', 'hot').value).to.equal('memo:v:{other:hot}')
+    // Far more distinct keys than the memo holds: it is dropped and rebuilt, names never change.
+    for (let i = 0; i < 5_000; i++)
+      expect(fresh.entry('ns', `k${i}`).value).to.equal(`memo:v:{ns:k${i}}`)
+    expect(fresh.entry('ns', 'hot')).to.deep.equal(first)
+    expect(() => fresh.entry('ns', '')).to.throw(InvalidKeyError)
+    expect(() => fresh.entry('ns', '')).to.throw(InvalidKeyError)
+  })
+
   it('keeps one hash tag even when the key holds braces', () => {
     for (const key of ['}', '{', '{}', 'a}b{c', '}{x']) {
       const entry = keys.entry('n{s}', key)
