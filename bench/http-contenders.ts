@@ -95,7 +95,8 @@ function clearApicache(instance: ApicacheInstance): void {
 export async function openCaching(name: ContenderName, url: string): Promise<CachingMiddleware> {
   switch (name) {
     case 'plain':
-      throw new Error('bench: the plain contender has no caching middleware')
+    case 'floor':
+      throw new Error(`bench: the ${name} contender has no caching middleware`)
     case 'herdlock':
     case 'herdlock-l1': {
       const cache = createCache({

@@ -7,6 +7,7 @@
 /** The servers under test, each an Express 5 app in its own process. */
 export const CONTENDERS = [
   'plain',
+  'floor',
   'herdlock',
   'herdlock-l1',
   'apicache-redis',
@@ -21,6 +22,7 @@ export function isContender(name: unknown): name is ContenderName {
 
 export const CONTENDER_LABELS: Record<ContenderName, string> = {
   plain: 'plain Express 5 res.json',
+  floor: 'floor: the route answers stored bytes, no lookup',
   herdlock: 'herdlock cacheRoute (Redis, L1 off)',
   'herdlock-l1': 'herdlock cacheRoute (L1 on)',
   'apicache-redis': 'apicache 1.6 (Redis)',

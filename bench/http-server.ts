@@ -1,4 +1,5 @@
 import express, { type RequestHandler } from 'express'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -9,7 +10,9 @@ import { kilobyteValue } from './support.js'
 /**
  * One server under test of the HTTP benchmark (started by http.bench.ts with an IPC channel):
  * `<contender> <redis url>`. An Express 5 app on a free port of 127.0.0.1 with
- *   GET /hit        the ~1 KB JSON route (behind the contender's cache; none for `plain`)
+ *   GET /hit        the ~1 KB JSON route (behind the contender's cache; none for `plain`). For
+ *                   `floor` the handler itself sends the body and headers res.json would, from
+ *                   bytes prepared at start: what a cache with a free lookup could do at best.
  *   GET /slow/:key  the same body after 200 ms (behind the cache): the collapsed-miss route
  *   GET /ping       uncached, to open and warm connections
  * It counts handler runs per route key and reports them with its CPU time on "usage"; "exit"
@@ -29,7 +32,13 @@ const count = (key: string): void => {
   runs[key] = (runs[key] ?? 0) + 1
 }
 const caching: CachingMiddleware | undefined =
-  name === 'plain' ? undefined : await openCaching(name, url)
+  name === 'plain' || name === 'floor' ? undefined : await openCaching(name, url)
+const body = Buffer.from(JSON.stringify(kilobyteValue()))
+const prepared = {
+  'content-type': 'application/json; charset=utf-8',
+  'content-length': String(body.length),
+  etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`,
+}
 const cached: RequestHandler[] = caching === undefined ? [] : [caching.middleware]
 
 const app = express()
@@ -38,7 +47,10 @@ app.get('/ping', (_req, res) => {
 })
 app.get('/hit', ...cached, (_req, res) => {
   count('hit')
-  res.json(kilobyteValue())
+  if (name === 'floor') {
+    res.writeHead(200, prepared)
+    res.end(body)
+  } else res.json(kilobyteValue())
 })
 app.get('/slow/:key', ...cached, async (req, res) => {
   const key = req.params['key']

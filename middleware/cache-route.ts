@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Cache, CacheFnContext, CacheFnOptions, CacheFnResult } from '../src/index.js'
+import type {
+  Cache,
+  CacheFnContext,
+  CacheFnOptions,
+  CacheFnResult,
+  LocalOptions,
+} from '../src/index.js'
 import { captureResponse, type CapturedResponse } from './capture.js'
 import { label, replay, ttlSeconds } from './replay.js'
 import { keyFor, toRouteValue, type OriginContext } from './route-origin.js'
@@ -37,7 +43,13 @@ class OriginError extends Error {
 export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): RouteMiddleware {
   const settings = resolveRouteOptions(cache, options)
   const fnOptions = cacheFnOptions(settings)
-  const route: Route = { cache, settings, fnOptions, side: sideRoutes(cache, settings) }
+  const route: Route = {
+    cache,
+    settings,
+    fnOptions,
+    side: sideRoutes(cache, settings),
+    localOptions: { namespace: settings.namespace, immutable: true, silent: true },
+  }
   return function herdlockCacheRoute(req, res, next) {
     const slot = subrequestSlot(req)
     if (slot !== undefined) {
@@ -65,6 +77,8 @@ interface Route {
   readonly settings: RouteSettings
   readonly fnOptions: CacheFnOptions<RouteValue>
   readonly side: ReturnType<typeof sideRoutes>
+  /** How the L1 tier is asked (stored responses are never mutated: one shared copy). */
+  readonly localOptions: LocalOptions
 }
 
 type Next = ((error?: unknown) => void) & { called: boolean }
@@ -232,12 +246,11 @@ function serveLocal(
   res: ServerResponse,
   plan: { readonly parts: UrlParts; readonly key: string; readonly started: number },
 ): boolean {
-  const { cache, settings } = route
-  const options = { namespace: settings.namespace, immutable: true, silent: true }
-  let entry = cache.getLocal<RouteValue>(plan.key, options)
+  const { cache, settings, localOptions } = route
+  let entry = cache.getLocal<RouteValue>(plan.key, localOptions)
   if (entry !== undefined && isRouteValue(entry.value) && entry.value.kind === 'vary') {
     const variant = keyFor({ settings, req, parts: plan.parts }, entry.value.names)
-    entry = cache.getLocal<RouteValue>(variant, options)
+    entry = cache.getLocal<RouteValue>(variant, localOptions)
   }
   const value = entry?.value
   if (entry === undefined || !isRouteValue(value) || value.kind !== 'response' || !value.stored) {

@@ -11,7 +11,9 @@ export function isNotModified(req: IncomingMessage, stored: StoredResponse): boo
   const ifNoneMatch = req.headers['if-none-match']
   if (ifNoneMatch !== undefined)
     return noneMatchFails(ifNoneMatch, headerText(stored.headers['etag']))
-  const since = Date.parse(req.headers['if-modified-since'] ?? '')
+  const ifModifiedSince = req.headers['if-modified-since']
+  if (ifModifiedSince === undefined) return false
+  const since = Date.parse(ifModifiedSince)
   if (Number.isNaN(since)) return false
   const lastModified = Date.parse(headerText(stored.headers['last-modified']) ?? '')
   const reference = Number.isNaN(lastModified) ? stored.storedAt : lastModified
