@@ -10,6 +10,8 @@ import type { IncomingMessage } from 'node:http'
 
 /** The request fields the route cache reads (Express's request has them all). */
 export interface RouteRequest extends IncomingMessage {
+  /** Express: the application, whose settings say whether proxies are trusted. */
+  app?: { readonly settings?: Readonly<Record<string, unknown>> }
   originalUrl?: string
   /** Express: host, honouring `trust proxy`. */
   hostname?: string
@@ -100,12 +102,36 @@ function acceptedCodings(header: string): Set<string> {
   return accepted
 }
 
+/**
+ * The host as Express's `req.hostname` reads it. Without trusted proxies that is the Host
+ * header without its port, read here directly (Express's getters cost more than the whole key
+ * on a cache hit); with them, the getter decides.
+ */
 function hostOf(req: RouteRequest): string {
-  const host = req.hostname ?? req.headers.host ?? ''
-  return host.toLowerCase().replace(/:(80|443)$/, '')
+  const host =
+    trustsProxies(req) && req.hostname !== undefined ? req.hostname : hostname(req.headers.host)
+  return (host ?? '').toLowerCase()
+}
+
+/** The Host header without its port (an IPv6 literal keeps its brackets). */
+function hostname(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined
+  const offset = host.startsWith('[') ? host.indexOf(']') + 1 : 0
+  const colon = host.indexOf(':', offset)
+  return colon < 0 ? host : host.slice(0, colon)
 }
 
 function protocolOf(req: RouteRequest): string {
-  if (req.protocol !== undefined) return req.protocol
+  if (trustsProxies(req) && req.protocol !== undefined) return req.protocol
   return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
+}
+
+/**
+ * Whether forwarded headers may change the host or protocol: true unless the request is
+ * Express's and its app's `trust proxy` setting is off (false, its default; sub-apps inherit
+ * it through their settings' prototype). Outside Express, getters, when present, decide.
+ */
+function trustsProxies(req: RouteRequest): boolean {
+  const settings = req.app?.settings
+  return settings === undefined || settings['trust proxy'] !== false
 }

@@ -109,6 +109,35 @@ for (const { name, create } of EXPRESS_VERSIONS) {
       ).to.equal('HIT')
     })
 
+    it('keys a sub-app by the forwarded host when its parent trusts proxies, and the host without port or case otherwise', async () => {
+      const sub = create()
+      sub.get(
+        '/s',
+        cacheRoute(cache),
+        count((req, res) => res.send(`${req.protocol}://${req.hostname}`)),
+      )
+      app.set('trust proxy', true)
+      app.use('/sub', sub)
+      const a = await request(app).get('/sub/s').set('X-Forwarded-Host', 'a.example')
+      const b = await request(app).get('/sub/s').set('X-Forwarded-Host', 'b.example')
+      expect([a.text, b.text]).to.deep.equal(['http://a.example', 'http://b.example'])
+      expect(runs).to.equal(2)
+
+      const direct = create()
+      direct.get(
+        '/d',
+        cacheRoute(cache),
+        count((req, res) => res.send(req.hostname)),
+      )
+      await request(direct).get('/d').set('Host', 'Shop.Example:8080').expect(200)
+      const same = await request(direct).get('/d').set('Host', 'shop.example')
+      expect(same.headers['x-cache']).to.equal('HIT')
+      const other = await request(direct).get('/d').set('Host', 'other.example')
+      expect(other.headers['x-cache']).to.equal('MISS')
+      const v6 = await request(direct).get('/d').set('Host', '[::1]:3000')
+      expect([v6.headers['x-cache'], v6.text]).to.deep.equal(['MISS', '[::1]'])
+    })
+
     it('answers HEAD from the GET entry without a body, and never stores from HEAD', async () => {
       app.get(
         '/h',
