@@ -10,8 +10,15 @@ import type { RouteRequest } from './route-key.js'
  * being sent anywhere. Middleware ahead of the cache (auth, logging) runs again for it.
  */
 
-/** Marks a subrequest; the route cache captures it at its own position in the chain. */
-export const SUBREQUEST = Symbol.for('herdlock.subrequest')
+/**
+ * The slots of running subrequests, by request: the route cache captures a subrequest at its own
+ * position in the chain. One registry per process (every copy of herdlock loaded shares it). A
+ * WeakMap, not a mark on the request: every request asks, and a property the request lacks is
+ * looked up along its whole prototype chain.
+ */
+type Slots = WeakMap<IncomingMessage, SubrequestSlot>
+const registry = globalThis as unknown as Record<symbol, Slots | undefined>
+const SLOTS: Slots = (registry[Symbol.for('herdlock.subrequests')] ??= new WeakMap())
 
 /** What a route cache finds on a subrequest. */
 export interface SubrequestSlot {
@@ -26,7 +33,7 @@ interface ExpressApp {
 
 /** The slot of a subrequest, if `req` is one. */
 export function subrequestSlot(req: IncomingMessage): SubrequestSlot | undefined {
-  return (req as unknown as Record<symbol, SubrequestSlot | undefined>)[SUBREQUEST]
+  return SLOTS.get(req)
 }
 
 /** Whether background revalidation is possible for this request (an Express app is behind it). */
@@ -55,7 +62,7 @@ export function runSubrequest(req: RouteRequest, maxBytes: number): Promise<Capt
     const slot: SubrequestSlot = {
       capture: (response) => void response.then(resolve, reject),
     }
-    ;(copy as unknown as Record<symbol, SubrequestSlot>)[SUBREQUEST] = slot
+    SLOTS.set(copy, slot)
     outer.then(resolve, reject)
     try {
       // Express calls this only when nothing answered (404) or a handler failed: answer as
