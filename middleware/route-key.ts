@@ -52,8 +52,13 @@ const MEMO_LIMIT = 10_000
 
 /** The key of a request for a given set of vary headers (names in lower case, sorted). */
 export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly string[]): string {
-  const values = vary.map((name) => normalizeHeader(name, req.headers[name]))
-  const id = `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}\0${vary.join(',')}\0${values.join('\0')}`
+  // Most routes vary on nothing: no header values to read, no arrays to build.
+  const values =
+    vary.length === 0 ? NONE : vary.map((name) => normalizeHeader(name, req.headers[name]))
+  const id =
+    vary.length === 0
+      ? `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}`
+      : `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}\0${vary.join(',')}\0${values.join('\0')}`
   let key = memo.get(id)
   if (key === undefined) {
     const varied = vary.map((name, i) => [name, values[i]])
@@ -70,6 +75,8 @@ export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly s
   }
   return key
 }
+
+const NONE: readonly string[] = []
 
 /** The key of the URL alone (for tags and invalidation by path). */
 export function pathTag(namespace: string, path: string): string {
