@@ -8,10 +8,11 @@ import { headerText, type StoredResponse } from './stored-response.js'
  */
 export function isNotModified(req: IncomingMessage, stored: StoredResponse): boolean {
   if (stored.status !== 200) return false
-  const ifNoneMatch = req.headers['if-none-match']
+  const headers = req.headers
+  const ifNoneMatch = headers['if-none-match']
   if (ifNoneMatch !== undefined)
     return noneMatchFails(ifNoneMatch, headerText(stored.headers['etag']))
-  const ifModifiedSince = req.headers['if-modified-since']
+  const ifModifiedSince = headers['if-modified-since']
   if (ifModifiedSince === undefined) return false
   const since = Date.parse(ifModifiedSince)
   if (Number.isNaN(since)) return false

@@ -34,7 +34,8 @@ export function urlParts(req: RouteRequest): UrlParts {
   const mark = raw.indexOf('?')
   const path = mark < 0 ? raw : raw.slice(0, mark)
   const search = mark < 0 ? '' : raw.slice(mark + 1)
-  return { protocol: protocolOf(req), host: hostOf(req), path, search }
+  const trusted = trustsProxies(req)
+  return { protocol: protocolOf(req, trusted), host: hostOf(req, trusted), path, search }
 }
 
 /** The query parsed and sorted by name; repeated names keep their relative order. */
@@ -114,9 +115,8 @@ function acceptedCodings(header: string): Set<string> {
  * header without its port, read here directly (Express's getters cost more than the whole key
  * on a cache hit); with them, the getter decides.
  */
-function hostOf(req: RouteRequest): string {
-  const host =
-    trustsProxies(req) && req.hostname !== undefined ? req.hostname : hostname(req.headers.host)
+function hostOf(req: RouteRequest, trusted: boolean): string {
+  const host = trusted && req.hostname !== undefined ? req.hostname : hostname(req.headers.host)
   return (host ?? '').toLowerCase()
 }
 
@@ -128,8 +128,8 @@ function hostname(host: string | undefined): string | undefined {
   return colon < 0 ? host : host.slice(0, colon)
 }
 
-function protocolOf(req: RouteRequest): string {
-  if (trustsProxies(req) && req.protocol !== undefined) return req.protocol
+function protocolOf(req: RouteRequest, trusted: boolean): string {
+  if (trusted && req.protocol !== undefined) return req.protocol
   return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
 }
 
