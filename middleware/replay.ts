@@ -23,7 +23,7 @@ export function replay(
   const notModified = isNotModified(req, stored)
   const headers: Record<string, string | readonly string[]> = notModified
     ? pick(stored.headers, NOT_MODIFIED_HEADERS)
-    : { ...stored.headers }
+    : { ...template(stored) }
   headers['age'] = String(age)
   headers['x-cache'] = label.xCache
   headers['cache-status'] = label.cacheStatus
@@ -32,6 +32,19 @@ export function replay(
   res.writeHead(notModified ? 304 : stored.status, headers as OutgoingHttpHeaders)
   if (notModified || req.method === 'HEAD') res.end()
   else res.end(stored.body)
+}
+
+// The stored headers plus the three the cache sets, per stored response (hits of one entry share
+// its object): a copy of it takes the new values in place, with no change of object shape.
+const templates = new WeakMap<StoredResponse, Record<string, string | readonly string[]>>()
+
+function template(stored: StoredResponse): Record<string, string | readonly string[]> {
+  let headers = templates.get(stored)
+  if (headers === undefined) {
+    headers = { ...stored.headers, age: '', 'x-cache': '', 'cache-status': '' }
+    templates.set(stored, headers)
+  }
+  return headers
 }
 
 function pick(
