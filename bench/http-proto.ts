@@ -1,3 +1,6 @@
+import type { ChildProcess } from 'node:child_process'
+import { nextMessage } from './child.js'
+
 /**
  * What the HTTP benchmark's processes say to each other (over IPC). Every process of the HTTP
  * benchmark is a child of the parent, started and stopped with the helpers of bench/child.ts: one
@@ -85,3 +88,28 @@ export type FromLoad =
       readonly cpuShare: number
     })
   | (Tally & { readonly type: 'burst'; readonly latencies: readonly number[] })
+
+/** The header each contender labels its hits with, and the value a hit carries. */
+export const LABELS: Record<ContenderName, { header: string; hit: string | undefined }> = {
+  plain: { header: 'x-cache', hit: undefined },
+  floor: { header: 'x-cache', hit: undefined },
+  herdlock: { header: 'x-cache', hit: 'HIT' },
+  'herdlock-l1': { header: 'x-cache', hit: 'HIT' },
+  'apicache-redis': { header: 'apicache-store', hit: 'redis' },
+  'apicache-memory': { header: 'apicache-store', hit: 'memory' },
+  'express-redis-cache': { header: 'x-cache', hit: undefined }, // no label: the counter proves it
+}
+
+/** A server under test, as the parent holds it. */
+export interface Server {
+  readonly name: ContenderName
+  readonly child: ChildProcess
+  port: number
+}
+
+/** Ask a server for its handler runs and CPU time so far. */
+export const usage = (server: Server) => {
+  const reply = nextMessage<FromServer, 'usage'>(server.child, 'usage', 10_000)
+  server.child.send({ type: 'usage' })
+  return reply
+}
