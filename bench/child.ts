@@ -18,13 +18,16 @@ export function startChild(script: string, args: readonly string[]): ChildProces
   const child = spawn(process.execPath, [...flags, file, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  const kill = (): void => {
-    child.kill('SIGKILL')
-  }
-  process.once('exit', kill)
-  child.once('exit', () => process.off('exit', kill))
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   return child
 }
+
+// Children still running when this process exits are killed: one exit listener for them all.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
 
 /** The next message of `type` from a child; rejects when it exits first or takes too long. */
 export function nextMessage<M extends { readonly type: string }, K extends M['type']>(
