@@ -1,0 +1,58 @@
+import { expect } from 'chai'
+import type { Bus } from '../../src/bus.js'
+import type { EntryMeta } from '../../src/codec/envelope.js'
+import { CacheEvents } from '../../src/events.js'
+import { L1Tier } from '../../src/l1.js'
+
+/** The tier alone: a bus that never delivers, entries of a known size. */
+function tier(maxBytes: number): L1Tier {
+  const bus = { listen: () => undefined } as unknown as Bus
+  return new L1Tier({ maxBytes, maxTtlMs: 60_000 }, bus, new CacheEvents())
+}
+
+const now = 1_000_000
+const meta = {
+  createdAt: now,
+  freshUntil: now + 60_000,
+  staleUntil: now + 60_000,
+  fence: 1,
+  kind: 'value',
+  codec: 'json',
+  tags: [],
+} as unknown as EntryMeta
+const payload = Buffer.alloc(100)
+// One slot: payload + key (2 bytes a char) + overhead; keys here are 2 characters long.
+const SLOT = 100 + 4 + 128
+
+describe('L1Tier eviction order', () => {
+  it('evicts the least recently used slot when only a few are held', () => {
+    const l1 = tier(3 * SLOT)
+    for (const key of ['k0', 'k1', 'k2']) l1.set(key, 'n', meta, payload, now)
+    expect(l1.get('k0', now)).to.not.equal(undefined)
+    l1.set('k3', 'n', meta, payload, now)
+    expect(l1.get('k1', now)).to.equal(undefined)
+    expect(['k0', 'k2', 'k3'].map((key) => l1.get(key, now) !== undefined)).to.deep.equal([
+      true,
+      true,
+      true,
+    ])
+  })
+
+  it('keeps slots that are read often however many others come and go', () => {
+    const l1 = tier(60 * SLOT)
+    for (let i = 0; i < 50; i++) l1.set(`k${i % 10}${Math.floor(i / 10)}`, 'n', meta, payload, now)
+    let fresh = 0
+    const hot = ['k00', 'k10', 'k20']
+    for (let round = 0; round < 40; round++) {
+      for (const key of hot)
+        expect(l1.get(key, now), `${key} in round ${round}`).to.not.equal(undefined)
+      // Five new slots per round push five old ones out.
+      for (let j = 0; j < 5; j++) l1.set(`x${fresh++}`, 'n', meta, payload, now)
+    }
+    for (const key of hot) expect(l1.get(key, now)).to.not.equal(undefined)
+    // The cold ones of the start are long gone.
+    expect(l1.get('k41', now)).to.equal(undefined)
+    expect(l1.get('k94', now)).to.equal(undefined)
+    expect(l1.bytes).to.be.at.most(60 * SLOT)
+  })
+})
