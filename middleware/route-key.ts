@@ -53,13 +53,13 @@ const MEMO_LIMIT = 10_000
 
 /** The key of a request for a given set of vary headers (names in lower case, sorted). */
 export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly string[]): string {
+  let id = `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}`
+  let values = NONE
   // Most routes vary on nothing: no header values to read, no arrays to build.
-  const values =
-    vary.length === 0 ? NONE : vary.map((name) => normalizeHeader(name, req.headers[name]))
-  const id =
-    vary.length === 0
-      ? `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}`
-      : `${parts.protocol}\0${parts.host}\0${parts.path}\0${parts.search}\0${vary.join(',')}\0${values.join('\0')}`
+  if (vary.length > 0) {
+    values = vary.map((name) => normalizeHeader(name, req.headers[name]))
+    id += `\0${vary.join(',')}\0${values.join('\0')}`
+  }
   let key = memo.get(id)
   if (key === undefined) {
     const varied = vary.map((name, i) => [name, values[i]])

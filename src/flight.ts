@@ -23,16 +23,10 @@ export type SettledListener<T> = (flight: Flight<T>, value: T | undefined) => vo
  */
 export class SingleFlight {
   readonly #groups = new Map<string, Map<string, Flight<unknown>>>()
-  #size = 0
 
   /** The flight running for `key` in `group`, if any. */
   get<T>(group: string, key: string): Flight<T> | undefined {
     return this.#groups.get(group)?.get(key) as Flight<T> | undefined
-  }
-
-  /** Number of flights in progress. */
-  get size(): number {
-    return this.#size
   }
 
   /**
@@ -74,7 +68,6 @@ export class SingleFlight {
     if (flights === undefined)
       this.#groups.set(group, (flights = new Map<string, Flight<unknown>>()))
     flights.set(key, flight)
-    this.#size++
     return { flight, joined: false }
   }
 
@@ -82,7 +75,6 @@ export class SingleFlight {
     const flights = this.#groups.get(group)
     if (flights?.get(key) !== flight) return
     flights.delete(key)
-    this.#size--
     if (flights.size === 0) this.#groups.delete(group)
   }
 }
