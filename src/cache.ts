@@ -1,6 +1,6 @@
-import type { Bus } from './bus.js'
-import type { Entry } from './entry-codec.js'
-import type { EntryStore } from './entry-store.js'
+import type { Bus } from './bus/bus.js'
+import type { Entry } from './entries/entry-codec.js'
+import type { EntryStore } from './entries/entry-store.js'
 import { CacheClosedError } from './errors.js'
 import {
   DirectOps,
@@ -8,19 +8,24 @@ import {
   type LocalOptions,
   type SetManyEntry,
   type SetOptions,
-} from './direct-ops.js'
-import type { CacheEventListener, CacheEventMap, CacheEventName, CacheEvents } from './events.js'
+} from './entries/direct-ops.js'
+import type {
+  CacheEventListener,
+  CacheEventMap,
+  CacheEventName,
+  CacheEvents,
+} from './observe/events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
-import type { FnCache } from './fn-cache.js'
-import type { HealthProbe, HealthReport } from './health.js'
-import type { CacheFnFunction, CacheFnOptions } from './fn-options.js'
-import type { CacheFnResult } from './fn-shared.js'
-import type { InvalidateTarget, Invalidator } from './invalidation.js'
+import type { FnCache } from './fn/engine.js'
+import type { HealthProbe, HealthReport } from './observe/health.js'
+import type { CacheFnFunction, CacheFnOptions } from './options/fn-options.js'
+import type { CacheFnResult } from './fn/result.js'
+import type { InvalidateTarget, Invalidator } from './entries/invalidation.js'
 import type { DistributedLock } from './lock/lock.js'
-import type { Keyspace } from './keys.js'
-import type { ResolvedCacheOptions } from './options.js'
-import type { StatsCollector } from './stats.js'
-import type { StatsSnapshot } from './stats-snapshot.js'
+import type { Keyspace } from './entries/keyspace.js'
+import type { ResolvedCacheOptions } from './options/cache-options.js'
+import type { StatsCollector } from './observe/stats/stats.js'
+import type { StatsSnapshot } from './observe/stats/snapshot.js'
 import type { Store } from './store/store.js'
 
 /** The parts a Cache is built from (see createCache). */

@@ -1,6 +1,6 @@
 import type { Cache } from './cache.js'
 import { InvalidOptionError } from './errors.js'
-import type { CacheFnOptions } from './fn-options.js'
+import type { CacheFnOptions } from './options/fn-options.js'
 import { stableKey } from './stable-key.js'
 
 /** Options of the `@cached` method decorator: cacheFn options plus how to build the key. */

@@ -6,7 +6,7 @@ import {
   tagAddScript,
   tagTakeScript,
   writeEntryScript,
-} from '../../src/store/scripts.js'
+} from '../../src/entries/lua-scripts.js'
 import type { ScriptReply, Store } from '../../src/store/store.js'
 import { uniquePrefix } from '../support/redis.js'
 import { Collector, sleep } from '../support/wait.js'

@@ -3,7 +3,7 @@ import express from 'express'
 import { createRequire } from 'node:module'
 import { createClient } from 'redis'
 import request from 'supertest'
-import { Keyspace } from '../../src/keys.js'
+import { Keyspace } from '../../src/entries/keyspace.js'
 import { RedlockLock } from '../../src/lock/redlock-lock.js'
 import {
   createCache,

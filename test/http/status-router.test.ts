@@ -13,7 +13,7 @@ import {
   type Cache,
 } from '../../src/index.js'
 import { statusRouter, type StatusDocument } from '../../middleware/index.js'
-import { prefersHtml } from '../../middleware/status-page.js'
+import { prefersHtml } from '../../middleware/status/page.js'
 import { uniquePrefix } from '../support/redis.js'
 import { EXPRESS_VERSIONS } from './apps.js'
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import express from 'express'
 import request from 'supertest'
-import { sanitize } from '../../src/health.js'
+import { sanitize } from '../../src/observe/health.js'
 import {
   createCache,
   MemoryStore,

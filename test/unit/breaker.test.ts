@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { CircuitBreaker } from '../../src/breaker.js'
+import { CircuitBreaker } from '../../src/store/breaker.js'
 
 describe('CircuitBreaker', () => {
   let now = 0

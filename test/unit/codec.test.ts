@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { decodeEnvelope, encodeEnvelope, peekEnvelope } from '../../src/codec/envelope.js'
 import { typedJsonSerializer as serializer } from '../../src/codec/default-serializer.js'
-import { EntryCodec } from '../../src/entry-codec.js'
+import { EntryCodec } from '../../src/entries/entry-codec.js'
 import { CorruptEntryError, SerializationError } from '../../src/errors.js'
 
 const roundTrip = (value: unknown): unknown =>

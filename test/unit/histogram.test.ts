@@ -1,5 +1,9 @@
 import { expect } from 'chai'
-import { FINE_BOUNDS_MS, Histogram, PUBLISHED_BOUNDS_MS } from '../../src/histogram.js'
+import {
+  FINE_BOUNDS_MS,
+  Histogram,
+  PUBLISHED_BOUNDS_MS,
+} from '../../src/observe/stats/histogram.js'
 
 /** Exact quantile of sorted samples (nearest rank), the reference the estimate is held to. */
 function exact(sorted: Float64Array, q: number): number {

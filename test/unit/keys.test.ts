@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { InvalidKeyError, InvalidOptionError } from '../../src/errors.js'
-import { Keyspace, MAX_ENCODED_KEY_LENGTH } from '../../src/keys.js'
+import { Keyspace, MAX_ENCODED_KEY_LENGTH } from '../../src/entries/keyspace.js'
 import { globToRegExp } from '../../src/store/glob.js'
 
 /** The hash tag Redis Cluster would use for a key name. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import type { Bus } from '../../src/bus.js'
+import type { Bus } from '../../src/bus/bus.js'
 import type { EntryMeta } from '../../src/codec/envelope.js'
-import { CacheEvents } from '../../src/events.js'
-import { L1Tier } from '../../src/l1.js'
+import { CacheEvents } from '../../src/observe/events.js'
+import { L1Tier } from '../../src/entries/l1.js'
 
 /** The tier alone: a bus that never delivers, entries of a known size. */
 function tier(maxBytes: number): L1Tier {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { createCache, DEFAULTS, InvalidOptionError, OptionRangeError } from '../../src/index.js'
-import { resolveCacheOptions } from '../../src/options.js'
+import { resolveCacheOptions } from '../../src/options/cache-options.js'
 
 describe('cache options', () => {
   it('applies frozen defaults', () => {

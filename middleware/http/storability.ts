@@ -1,0 +1,80 @@
+import type { SkipReason } from '../../src/core.js'
+import { parseCacheControl, seconds, type Directives } from './cache-control.js'
+
+/** What the route needs to know about a finished response to decide whether to store it. */
+export interface ResponseFacts {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
+  readonly bodyTooLarge: boolean
+  readonly aborted: boolean
+}
+
+/** The route settings that bear on storability. */
+export interface StorePolicy {
+  readonly statuses: ReadonlySet<number>
+  /** Whether the request carried Authorization and the key does not include the user. */
+  readonly sharedAuthorization: boolean
+}
+
+/** Decision: store for `ttlMs` (undefined: the route's ttl), or skip with a reason. */
+export type StoreDecision =
+  | { readonly store: true; readonly originTtlMs: number | undefined }
+  | { readonly store: false; readonly reason: SkipReason }
+
+/**
+ * RFC 9111 section 3 for a shared cache, with the safe defaults of nginx and Varnish: never
+ * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, error statuses, or responses to
+ * Authorization requests unless the response explicitly allows it (section 3.5).
+ */
+export function decideStore(facts: ResponseFacts, policy: StorePolicy, now: number): StoreDecision {
+  if (facts.aborted) return { store: false, reason: 'aborted' }
+  if (facts.status === 206) return { store: false, reason: 'partial-content' }
+  if (!policy.statuses.has(facts.status)) return { store: false, reason: 'status' }
+  if (facts.headers['set-cookie'] !== undefined) return { store: false, reason: 'set-cookie' }
+  const cc = parseCacheControl(facts.headers['cache-control'])
+  if (cc.has('no-store')) return { store: false, reason: 'no-store' }
+  if (cc.has('private')) return { store: false, reason: 'private' }
+  if (cc.has('no-cache')) return { store: false, reason: 'no-store' }
+  if (varyList(facts.headers['vary']).includes('*')) return { store: false, reason: 'vary-star' }
+  if (policy.sharedAuthorization && !allowsAuthorized(cc)) {
+    return { store: false, reason: 'authorization' }
+  }
+  if (facts.bodyTooLarge) return { store: false, reason: 'too-large' }
+  return { store: true, originTtlMs: originLifetime(cc, facts.headers, now) }
+}
+
+/** Section 3.5: responses to requests with Authorization may be shared only when they say so. */
+export function allowsAuthorized(cc: Directives): boolean {
+  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+}
+
+/** Freshness lifetime from the origin (section 4.2.1): s-maxage, max-age, then Expires - Date. */
+export function originLifetime(
+  cc: Directives,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  now: number,
+): number | undefined {
+  const shared = seconds(cc, 's-maxage') ?? seconds(cc, 'max-age')
+  if (shared !== undefined) return shared * 1000
+  const expires = single(headers['expires'])
+  if (expires === undefined) return undefined
+  const expiresAt = Date.parse(expires)
+  // An invalid Expires (e.g. "0") means "already expired" (section 5.3).
+  if (Number.isNaN(expiresAt)) return 0
+  const date = Date.parse(single(headers['date']) ?? '')
+  return Math.max(0, expiresAt - (Number.isNaN(date) ? now : date))
+}
+
+/** The header names a Vary value lists, lower case. */
+export function varyList(vary: string | readonly string[] | undefined): string[] {
+  if (vary === undefined) return []
+  const text = typeof vary === 'string' ? vary : vary.join(',')
+  return text
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+}
+
+function single(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0]
+}

@@ -1,0 +1,329 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type {
+  Cache,
+  CacheFnContext,
+  CacheFnOptions,
+  CacheFnResult,
+  LocalOptions,
+} from '../../src/core.js'
+import { captureResponse, type CapturedResponse } from './capture.js'
+import { label, replay, ttlSeconds } from './replay.js'
+import { keyFor, toRouteValue, type OriginContext } from './origin.js'
+import { urlParts, type RouteRequest, type UrlParts } from './key.js'
+import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './options.js'
+import { sideRoutes } from './side-paths.js'
+import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
+import { runSubrequest, subrequestSlot } from './subrequest.js'
+
+/** An Express-compatible middleware (Express 4 and 5). */
+export type RouteMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void
+
+/** The origin answered 5xx while a stale response was at hand (stale-if-error). */
+class OriginError extends Error {
+  constructor(readonly response: CapturedResponse) {
+    super(`origin answered ${response.status}`)
+    this.name = 'OriginError'
+  }
+}
+
+/**
+ * Cache whole responses of a route in the cache's store, by namespace and canonical URL.
+ * Concurrent misses for one URL reach the origin once across every instance; hits are replayed
+ * byte for byte with `Age`, `X-Cache` and `Cache-Status`; 304s, HEAD, Vary, stale serving and
+ * invalidation from any instance are handled. Responses that must not be shared (Set-Cookie,
+ * private, no-store, Authorization, errors, partial) are never stored nor shared.
+ *
+ * @example
+ * app.get('/api/matches/:id', cacheRoute(cache, { ttl: '30s', namespace: 'matches' }), handler)
+ */
+export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): RouteMiddleware {
+  const settings = resolveRouteOptions(cache, options)
+  const fnOptions = cacheFnOptions(settings)
+  const route: Route = {
+    cache,
+    settings,
+    fnOptions,
+    side: sideRoutes(cache, settings),
+    localOptions: { namespace: settings.namespace, immutable: true, silent: true },
+  }
+  return function herdlockCacheRoute(req, res, next) {
+    const slot = subrequestSlot(req)
+    if (slot !== undefined) {
+      // A background revalidation: capture at this point of the chain, without a client.
+      slot.capture(captureResponse(res, { maxBytes: settings.maxBodySize, detached: true }))
+      return next()
+    }
+    const request = req as RouteRequest
+    const plan = planRequest(route, request)
+    // A hit the in-process tier holds is answered here, without a single promise.
+    if (plan.kind === 'get' && !plan.refresh && serveLocal(route, request, res, plan)) return
+    const once = onceNext(next)
+    serve(route, request, res, once, plan).catch((error: unknown) => {
+      cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
+      if (!once.called && !res.headersSent) {
+        label(res, 'BYPASS', 'herdlock; fwd=bypass; detail=error')
+        once()
+      }
+    })
+  }
+}
+
+interface Route {
+  readonly cache: Cache
+  readonly settings: RouteSettings
+  readonly fnOptions: CacheFnOptions<RouteValue>
+  readonly side: ReturnType<typeof sideRoutes>
+  /** How the L1 tier is asked (stored responses are never mutated: one shared copy). */
+  readonly localOptions: LocalOptions
+}
+
+type Next = ((error?: unknown) => void) & { called: boolean }
+
+/** What kind of request this is for the cache, decided once (predicates run once). */
+type RequestPlan =
+  | {
+      readonly kind: 'get'
+      readonly parts: UrlParts
+      readonly key: string
+      readonly refresh: boolean
+      readonly started: number
+    }
+  | { readonly kind: 'head' | 'authorized'; readonly parts: UrlParts; readonly key: string }
+  | { readonly kind: 'unsafe' | 'bypass' }
+
+function planRequest(route: Route, req: RouteRequest): RequestPlan {
+  const { settings } = route
+  // Express gives every request a new prototype, so each property read here is a slow lookup:
+  // read each once.
+  const method = req.method
+  if (method !== 'GET' && method !== 'HEAD') return { kind: 'unsafe' }
+  if (settings.bypass?.(req) === true) return { kind: 'bypass' }
+  const parts = urlParts(req)
+  const key = keyFor({ settings, req, parts }, settings.vary)
+  if (method === 'HEAD') return { kind: 'head', parts, key }
+  if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
+    return { kind: 'authorized', parts, key }
+  }
+  const refresh = settings.refresh?.(req) === true
+  return { kind: 'get', parts, key, refresh, started: performance.now() }
+}
+
+async function serve(
+  route: Route,
+  req: RouteRequest,
+  res: ServerResponse,
+  next: Next,
+  plan: RequestPlan,
+): Promise<void> {
+  const { side } = route
+  switch (plan.kind) {
+    case 'unsafe':
+      return side.unsafe(req, res, next)
+    case 'bypass':
+      return side.bypass(res, next, 'client')
+    case 'head':
+      return side.head(req, res, next, plan.parts, plan.key)
+    case 'authorized':
+      return side.authorized(req, res, next, plan.parts, plan.key)
+  }
+  if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
+  const { parts, key, started } = plan
+  return lookup(route, { req, res, next, parts, started }, key, route.settings.vary, false)
+}
+
+interface Exchange {
+  readonly req: RouteRequest
+  readonly res: ServerResponse
+  readonly next: Next
+  readonly parts: UrlParts
+  /** performance.now() when the request reached the cache. */
+  readonly started: number
+}
+
+async function lookup(
+  route: Route,
+  ex: Exchange,
+  key: string,
+  keyVary: readonly string[],
+  variant: boolean,
+): Promise<void> {
+  let inline = false
+  let revalidated = false
+  const origin: OriginContext = {
+    cache: route.cache,
+    settings: route.settings,
+    req: ex.req,
+    res: ex.res,
+    parts: ex.parts,
+    keyVary,
+    variant,
+  }
+  const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
+    if (ctx.stale !== undefined) {
+      revalidated = true
+      return revalidate(route, { ...origin, res: undefined }, ctx)
+    }
+    inline = true
+    return fetchInline(origin, ex, ctx)
+  }
+  let result: CacheFnResult<RouteValue>
+  try {
+    result = await route.cache.cacheFnResult(key, fn, route.fnOptions)
+  } catch (error) {
+    if (inline) return
+    if (error instanceof OriginError)
+      return answerWith(ex, toStored(error.response, false, Date.now()))
+    return route.side.bypass(ex.res, ex.next, 'error')
+  }
+  if (inline) return // this request went to the origin itself and already has its response
+  return answer(route, ex, result, revalidated, variant)
+}
+
+async function answer(
+  route: Route,
+  ex: Exchange,
+  result: CacheFnResult<RouteValue>,
+  revalidated: boolean,
+  variant: boolean,
+): Promise<void> {
+  const value = result.value
+  if (!isRouteValue(value)) return route.side.bypass(ex.res, ex.next, 'error')
+  if (value.kind === 'vary') {
+    if (variant) return route.side.bypass(ex.res, ex.next, 'error')
+    const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
+    return lookup(route, ex, key, value.names, true)
+  }
+  if (!value.stored) {
+    // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
+    label(ex.res, 'MISS', 'herdlock; fwd=uri-miss; detail=not-storable')
+    return ex.next()
+  }
+  if (result.status === 'stale') {
+    const ttl = ttlSeconds(result.freshUntil)
+    return replay(ex.req, ex.res, value, {
+      xCache: 'STALE',
+      cacheStatus: `herdlock; hit; ttl=${ttl}; detail=stale`,
+    })
+  }
+  if (revalidated) {
+    return replay(ex.req, ex.res, value, {
+      xCache: 'MISS',
+      cacheStatus: 'herdlock; fwd=stale; stored',
+    })
+  }
+  if (result.degraded) {
+    return replay(ex.req, ex.res, value, {
+      xCache: 'BYPASS',
+      cacheStatus: 'herdlock; fwd=bypass; detail=collapsed',
+    })
+  }
+  const collapsed = result.status === 'miss' ? '; detail=collapsed' : ''
+  if (collapsed !== '') {
+    // Served from the response another request of this process just produced: an HTTP hit
+    // (the core counts the call as coalesced, beside the hit ratio).
+    const durationMs = performance.now() - ex.started
+    route.cache.emit('cache:hit', {
+      namespace: route.settings.namespace,
+      tier: 'store',
+      durationMs,
+    })
+  }
+  const ttl = ttlSeconds(result.freshUntil)
+  return replay(ex.req, ex.res, value, {
+    xCache: 'HIT',
+    cacheStatus: `herdlock; hit; ttl=${ttl}${collapsed}`,
+  })
+}
+
+/**
+ * Answer from the in-process L1 tier without a single await when it holds a fresh response
+ * (following a vary pointer held there too); false when the normal path must run.
+ */
+function serveLocal(
+  route: Route,
+  req: RouteRequest,
+  res: ServerResponse,
+  plan: { readonly parts: UrlParts; readonly key: string; readonly started: number },
+): boolean {
+  const { cache, settings, localOptions } = route
+  let entry = cache.getLocal<RouteValue>(plan.key, localOptions)
+  if (entry !== undefined && isRouteValue(entry.value) && entry.value.kind === 'vary') {
+    const variant = keyFor({ settings, req, parts: plan.parts }, entry.value.names)
+    entry = cache.getLocal<RouteValue>(variant, localOptions)
+  }
+  const value = entry?.value
+  if (entry === undefined || !isRouteValue(value) || value.kind !== 'response' || !value.stored) {
+    return false
+  }
+  const durationMs = performance.now() - plan.started
+  cache.emit('cache:hit', { namespace: settings.namespace, tier: 'l1', durationMs })
+  const ttl = ttlSeconds(entry.freshUntil)
+  replay(req, res, value, { xCache: 'HIT', cacheStatus: `herdlock; hit; ttl=${ttl}; detail=l1` })
+  return true
+}
+
+/** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */
+function answerWith(ex: Exchange, response: ReturnType<typeof toStored>): void {
+  replay(ex.req, ex.res, response, {
+    xCache: 'MISS',
+    cacheStatus: 'herdlock; fwd=uri-miss; detail=origin-error',
+  })
+}
+
+/** This request becomes the origin request: its response streams to its client while captured. */
+async function fetchInline(
+  origin: OriginContext,
+  ex: Exchange,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  if (ctx.degraded) label(ex.res, 'BYPASS', 'herdlock; fwd=bypass; detail=store-unavailable')
+  else label(ex.res, 'MISS', 'herdlock; fwd=uri-miss')
+  // A miss always fetches (and stores) the full response: a 200 is a valid answer to a
+  // conditional request, and the next ones will get their 304 from the cache.
+  delete ex.req.headers['if-none-match']
+  delete ex.req.headers['if-modified-since']
+  const captured = captureResponse(ex.res, { maxBytes: origin.settings.maxBodySize })
+  ex.next()
+  return toRouteValue(origin, ctx, await captured)
+}
+
+/** Refresh a stale entry through a subrequest; a 5xx keeps the stale one (stale-if-error). */
+async function revalidate(
+  route: Route,
+  origin: OriginContext,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  const response = await runSubrequest(origin.req, route.settings.maxBodySize)
+  if (response.status >= 500) throw new OriginError(response)
+  return toRouteValue(origin, ctx, response)
+}
+
+function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {
+  return {
+    namespace: settings.namespace,
+    ...(settings.ttlMs === undefined ? {} : { ttl: settings.ttlMs }),
+    staleWhileRevalidate: settings.swrMs,
+    staleIfError: settings.sieMs,
+    timeout: settings.timeoutMs,
+    passTtl: settings.passTtlMs,
+    onWaitTimeout: 'run',
+    // Stored responses are only ever replayed, never changed: L1 hits can share one copy.
+    immutable: true,
+    ...(settings.lockTtl === undefined ? {} : { lockTtl: settings.lockTtl }),
+    ...(settings.waitTimeout === undefined ? {} : { waitTimeout: settings.waitTimeout }),
+  }
+}
+
+function onceNext(next: (error?: unknown) => void): Next {
+  const once = ((error?: unknown) => {
+    if (once.called) return
+    once.called = true
+    next(error)
+  }) as Next
+  once.called = false
+  return once
+}

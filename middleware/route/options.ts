@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import {
+  InvalidOptionError,
+  OptionRangeError,
+  parseDuration,
+  type Cache,
+  type Duration,
+} from '../../src/core.js'
+
+/** Options of `cacheRoute`. */
+export interface CacheRouteOptions {
+  /** How long a response stays fresh (when the origin gives no lifetime, see `originTtl`). @default the cache's `defaultTtl` */
+  ttl?: Duration
+  /** Namespace of the route's entries. @default 'routes' */
+  namespace?: string
+  /**
+   * Use the origin's `s-maxage`, `max-age` or `Expires` (RFC 9111 precedence) as the entry's
+   * lifetime; `ttl` then applies only when the origin gives none. @default false
+   */
+  originTtl?: boolean
+  /** Replace the canonical key (method, host, path, sorted query) with your own. */
+  key?: (req: IncomingMessage) => string
+  /** Request headers to add to the key, e.g. `['accept-language']`. @default [] */
+  vary?: readonly string[]
+  /** Serve a stale response this long after `ttl` while one request refreshes it in the background. @default 0 */
+  staleWhileRevalidate?: Duration
+  /** Serve a stale response this long after `ttl` when the origin throws, times out or answers 5xx. @default 0 */
+  staleIfError?: Duration
+  /** With a stale response at hand, serve it when the origin takes longer than this. @default 0 (off) */
+  timeout?: Duration
+  /** Statuses that may be stored. @default 2xx except 206, plus 301 and 308 */
+  statuses?: readonly number[]
+  /** Largest body stored, in bytes; larger responses pass through unstored. @default 1048576 (1 MB) */
+  maxBodySize?: number
+  /** Return true to not store this response (it is still sent). */
+  unless?: (req: IncomingMessage, res: ServerResponse) => boolean
+  /** Tags for every entry of the route (added to `Cache-Tag` and `res.locals.cacheTags`). @default [] */
+  tags?: readonly string[]
+  /** After a successful POST, PUT, PATCH or DELETE to a path, drop its cached entries (RFC 9111 4.4). @default false */
+  invalidateOnUnsafe?: boolean
+  /** Let some requests skip the cache (for example an authenticated admin's debug header). @default never */
+  bypass?: (req: IncomingMessage) => boolean
+  /** Let some requests force a fresh origin response that replaces the entry. @default never */
+  refresh?: (req: IncomingMessage) => boolean
+  /**
+   * After an unstorable response (Set-Cookie, private, ...), let other requests for the key go
+   * straight to the origin for this long instead of queueing on the lock (hit-for-miss). @default '5s'
+   */
+  passTtl?: Duration
+  /** Lock lifetime while the origin runs (extended while it runs). @default the cache's */
+  lockTtl?: Duration
+  /** Longest a request waits for another instance's origin response. @default the cache's */
+  waitTimeout?: Duration
+}
+
+/** Options after validation. */
+export interface RouteSettings {
+  readonly namespace: string
+  readonly ttlMs: number | undefined
+  readonly originTtl: boolean
+  readonly key: ((req: IncomingMessage) => string) | undefined
+  readonly vary: readonly string[]
+  readonly swrMs: number
+  readonly sieMs: number
+  readonly timeoutMs: number
+  readonly statuses: ReadonlySet<number>
+  readonly maxBodySize: number
+  readonly unless: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined
+  readonly tags: readonly string[]
+  readonly invalidateOnUnsafe: boolean
+  readonly bypass: ((req: IncomingMessage) => boolean) | undefined
+  readonly refresh: ((req: IncomingMessage) => boolean) | undefined
+  readonly passTtlMs: number
+  readonly lockTtl: Duration | undefined
+  readonly waitTimeout: Duration | undefined
+  /** Whether the key identifies the user (then Authorization requests may share entries). */
+  readonly keyIncludesUser: boolean
+}
+
+/** The route defaults, in one frozen place. */
+export const ROUTE_DEFAULTS = Object.freeze({
+  /** Default of the `namespace` option. */
+  namespace: 'routes',
+  /** Default of the `statuses` option: the statuses whose responses are stored. */
+  statuses: Object.freeze([200, 201, 202, 203, 204, 205, 207, 208, 226, 301, 308]),
+  /** Default of the `maxBodySize` option (1 MiB). */
+  maxBodySize: 1024 * 1024,
+  /** Default of the `passTtl` option. */
+  passTtl: '5s',
+} as const)
+
+const optionalDuration = (value: unknown, name: string): number =>
+  value === undefined ? 0 : parseDuration(value, name, { allowZero: true })
+
+/** Validate `cacheRoute` options once, when the middleware is created. */
+export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): RouteSettings {
+  if (typeof cache !== 'object' || cache === null || typeof cache.cacheFnResult !== 'function') {
+    throw new InvalidOptionError('cache', 'must be a cache made by createCache()')
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'must be an object')
+  }
+  const vary = checkNames(options.vary ?? [], 'vary')
+  return Object.freeze({
+    namespace: checkString(options.namespace ?? ROUTE_DEFAULTS.namespace, 'namespace'),
+    ttlMs: options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl'),
+    originTtl: options.originTtl === true,
+    key: checkFunction(options.key, 'key'),
+    vary,
+    swrMs: optionalDuration(options.staleWhileRevalidate, 'staleWhileRevalidate'),
+    sieMs: optionalDuration(options.staleIfError, 'staleIfError'),
+    timeoutMs: optionalDuration(options.timeout, 'timeout'),
+    statuses: new Set(checkStatuses(options.statuses ?? ROUTE_DEFAULTS.statuses)),
+    maxBodySize: checkSize(options.maxBodySize ?? ROUTE_DEFAULTS.maxBodySize),
+    unless: checkFunction(options.unless, 'unless'),
+    tags: checkNames(options.tags ?? [], 'tags', false),
+    invalidateOnUnsafe: options.invalidateOnUnsafe === true,
+    bypass: checkFunction(options.bypass, 'bypass'),
+    refresh: checkFunction(options.refresh, 'refresh'),
+    passTtlMs: optionalDuration(options.passTtl ?? ROUTE_DEFAULTS.passTtl, 'passTtl'),
+    lockTtl: options.lockTtl,
+    waitTimeout: options.waitTimeout,
+    keyIncludesUser:
+      options.key !== undefined || vary.includes('authorization') || vary.includes('cookie'),
+  })
+}
+
+function checkString(value: unknown, option: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidOptionError(option, 'must be a non-empty string')
+  }
+  return value
+}
+
+function checkFunction<F>(value: F | undefined, option: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value
+  throw new InvalidOptionError(option, 'must be a function')
+}
+
+function checkNames(value: unknown, option: string, lowerCase = true): readonly string[] {
+  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be an array of strings')
+  const names = value.map((item, index) => checkString(item, `${option}[${index}]`))
+  return lowerCase ? [...new Set(names.map((name) => name.toLowerCase()))].sort() : names
+}
+
+function checkStatuses(value: unknown): number[] {
+  if (!Array.isArray(value))
+    throw new InvalidOptionError('statuses', 'must be an array of status codes')
+  return value.map((status: unknown, index) => {
+    if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+      throw new OptionRangeError(`statuses[${index}]`, 'must be an HTTP status code (100-599)')
+    }
+    if (status === 206)
+      throw new OptionRangeError(`statuses[${index}]`, 'partial content (206) is never stored')
+    return status as number
+  })
+}
+
+function checkSize(value: unknown): number {
+  if (typeof value !== 'number')
+    throw new InvalidOptionError('maxBodySize', 'must be a number of bytes')
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new OptionRangeError('maxBodySize', `must be a positive integer (got ${value})`)
+  }
+  return value
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { isNotModified, NOT_MODIFIED_HEADERS } from '../http/conditional.js'
+import type { StoredResponse } from './stored-response.js'
+
+/** How a replayed response is labelled. */
+export interface ReplayLabel {
+  readonly xCache: 'HIT' | 'STALE' | 'MISS' | 'BYPASS'
+  /** The RFC 9211 Cache-Status value (without the cache key). */
+  readonly cacheStatus: string
+}
+
+/**
+ * Send a stored response: exact status, headers and bytes, `Age` and the original `Date`, a
+ * 304 when the request's validators match, no body for HEAD.
+ */
+export function replay(
+  req: IncomingMessage,
+  res: ServerResponse,
+  stored: StoredResponse,
+  label: ReplayLabel,
+): void {
+  const age = Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000))
+  const notModified = isNotModified(req, stored)
+  const headers: Record<string, string | readonly string[]> = notModified
+    ? pick(stored.headers, NOT_MODIFIED_HEADERS)
+    : { ...template(stored) }
+  headers['age'] = String(age)
+  headers['x-cache'] = label.xCache
+  headers['cache-status'] = label.cacheStatus
+  // One writeHead with every header: far cheaper than a setHeader call per header, and merged
+  // by Node with headers earlier middleware set (CORS, ...).
+  res.writeHead(notModified ? 304 : stored.status, headers as OutgoingHttpHeaders)
+  if (notModified || req.method === 'HEAD') res.end()
+  else res.end(stored.body)
+}
+
+// The stored headers plus the three the cache sets, per stored response (hits of one entry share
+// its object): a copy of it takes the new values in place, with no change of object shape.
+const templates = new WeakMap<StoredResponse, Record<string, string | readonly string[]>>()
+
+function template(stored: StoredResponse): Record<string, string | readonly string[]> {
+  let headers = templates.get(stored)
+  if (headers === undefined) {
+    headers = { ...stored.headers, age: '', 'x-cache': '', 'cache-status': '' }
+    templates.set(stored, headers)
+  }
+  return headers
+}
+
+function pick(
+  headers: StoredResponse['headers'],
+  names: readonly string[],
+): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {}
+  for (const name of names) {
+    const value = headers[name]
+    if (value !== undefined) out[name] = value
+  }
+  return out
+}
+
+/** Label a response the cache did not serve (bypass, miss). */
+export function label(res: ServerResponse, xCache: 'MISS' | 'BYPASS', cacheStatus: string): void {
+  if (res.headersSent) return
+  res.setHeader('x-cache', xCache)
+  res.setHeader('cache-status', cacheStatus)
+}
+
+/** Remaining freshness in whole seconds, negative once stale (RFC 9211 `ttl`). */
+export function ttlSeconds(freshUntil: number): number {
+  return Math.floor((freshUntil - Date.now()) / 1000)
+}

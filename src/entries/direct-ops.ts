@@ -1,0 +1,166 @@
+import type { Duration } from '../duration.js'
+import { parseDuration } from '../duration.js'
+import type { Entry } from './entry-codec.js'
+import type { EntryStore, EntryWrite } from './entry-store.js'
+import { InvalidKeyError } from '../errors.js'
+import type { CacheEvents } from '../observe/events.js'
+import { checkTag, type Keyspace } from './keyspace.js'
+import type { ResolvedCacheOptions } from '../options/cache-options.js'
+
+/** Options of `get`, `getMany` and `delete`. */
+export interface KeyOptions {
+  /** Namespace of the key. @default the cache's `namespace` option ('default') */
+  namespace?: string
+}
+
+/** Options of `getLocal`. */
+export interface LocalOptions extends KeyOptions {
+  /**
+   * Promise not to mutate the value: every hit then shares one decoded copy.
+   * @default false
+   */
+  immutable?: boolean
+  /**
+   * Do not count the lookup as a hit (for callers that decide afterwards whether they serve it,
+   * and report that themselves).
+   * @default false
+   */
+  silent?: boolean
+}
+
+/** Options of `set` and `setMany`. */
+export interface SetOptions extends KeyOptions {
+  /** Time to live. @default the cache's `defaultTtl` ('5m') */
+  ttl?: Duration
+  /** Tags, for `invalidate({ tags })`. @default [] */
+  tags?: readonly string[]
+}
+
+/** One entry of `setMany`. */
+export interface SetManyEntry<T = unknown> {
+  /** The key (in the call's namespace). */
+  key: string
+  /** The value to store; it goes through the cache's serializer. */
+  value: T
+  /** Time to live. @default the `ttl` of the call, else the cache's `defaultTtl` */
+  ttl?: Duration
+  /** Tags of this entry. @default [] */
+  tags?: readonly string[]
+}
+
+/** What direct reads and writes need. */
+export interface DirectParts {
+  readonly options: ResolvedCacheOptions
+  readonly keyspace: Keyspace
+  readonly entries: EntryStore
+  readonly events: CacheEvents
+}
+
+/** Direct reads and writes (`get`, `set`, `getMany`, ...): the part of the cache without `fn`. */
+export class DirectOps {
+  readonly #p: DirectParts
+
+  constructor(parts: DirectParts) {
+    this.#p = parts
+  }
+
+  getEntry<T>(key: string, options: KeyOptions): Promise<Entry<T> | undefined> {
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const keys = this.#p.keyspace.entry(namespace, key)
+    return this.#p.entries
+      .read<T>(namespace, keys)
+      .then((entry) => this.#fresh(namespace, entry, started))
+  }
+
+  /** The fresh entry held in the L1 tier, synchronously; undefined when L1 is off or lacks it. */
+  getLocal<T>(key: string, options: LocalOptions): Entry<T> | undefined {
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const keys = this.#p.keyspace.entry(namespace, key)
+    const now = Date.now()
+    const entry = this.#p.entries.fromL1<T>(keys, now, options.immutable === true)
+    if (entry === undefined || entry.kind !== 'value' || entry.freshUntil <= now) return undefined
+    if (options.silent !== true) {
+      const durationMs = performance.now() - started
+      this.#p.events.emit('cache:hit', { namespace, tier: 'l1', durationMs })
+    }
+    return entry
+  }
+
+  async set<T>(key: string, value: T, options: SetOptions): Promise<void> {
+    const namespace = this.#namespace(options)
+    const ttlMs = this.#ttl(options.ttl, 'ttl')
+    await this.#p.entries.write([this.#write(namespace, key, value, ttlMs, options.tags)])
+  }
+
+  delete(key: string, options: KeyOptions): Promise<boolean> {
+    const namespace = this.#namespace(options)
+    return this.#p.entries.remove(this.#p.keyspace.entry(namespace, key))
+  }
+
+  async getMany<T>(keys: readonly string[], options: KeyOptions): Promise<(T | undefined)[]> {
+    assertArray(keys, 'getMany() takes an array of keys')
+    const started = performance.now()
+    const namespace = this.#namespace(options)
+    const entryKeys = keys.map((key) => this.#p.keyspace.entry(namespace, key))
+    const entries = await this.#p.entries.readMany<T>(namespace, entryKeys)
+    return entries.map((entry) => this.#fresh(namespace, entry, started)?.value)
+  }
+
+  async setMany<T>(entries: readonly SetManyEntry<T>[], options: SetOptions): Promise<void> {
+    assertArray(entries, 'setMany() takes an array of entries')
+    const namespace = this.#namespace(options)
+    const fallbackTtl = this.#ttl(options.ttl, 'ttl')
+    const writes = entries.map((entry, i) => {
+      const ttlMs =
+        entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
+      return this.#write(namespace, entry.key, entry.value, ttlMs, entry.tags ?? options.tags)
+    })
+    if (writes.length > 0) await this.#p.entries.write(writes)
+  }
+
+  #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
+    const durationMs = performance.now() - started
+    if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
+      this.#p.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
+      return entry
+    }
+    this.#p.events.emit('cache:miss', { namespace, durationMs })
+    return undefined
+  }
+
+  #write(
+    namespace: string,
+    key: string,
+    value: unknown,
+    ttlMs: number,
+    tags: readonly string[] = [],
+  ): EntryWrite {
+    const now = Date.now()
+    assertArray(tags, 'tags must be an array of strings')
+    return {
+      namespace,
+      keys: this.#p.keyspace.entry(namespace, key),
+      value,
+      createdAt: now,
+      freshUntil: now + ttlMs,
+      staleUntil: now + ttlMs,
+      kind: 'value',
+      tags: tags.map(checkTag),
+    }
+  }
+
+  #namespace(options: KeyOptions): string {
+    return options.namespace ?? this.#p.options.namespace
+  }
+
+  #ttl(ttl: Duration | undefined, option: string): number {
+    return ttl === undefined ? this.#p.options.defaultTtlMs : parseDuration(ttl, option)
+  }
+}
+
+/** Throw InvalidKeyError unless the value is an array (without narrowing it to any[]). */
+function assertArray(value: unknown, message: string): void {
+  if (!Array.isArray(value)) throw new InvalidKeyError(message)
+}

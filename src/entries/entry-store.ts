@@ -1,0 +1,225 @@
+import type { CircuitBreaker } from '../store/breaker.js'
+import type { Bus } from '../bus/bus.js'
+import type { EntryCodec, EntrySpec, StoredEntry } from './entry-codec.js'
+import { CorruptEntryError, StoreUnavailableError } from '../errors.js'
+import type { CacheEvents } from '../observe/events.js'
+import type { EntryKeys, Keyspace } from './keyspace.js'
+import type { L1Tier } from './l1.js'
+import type { StateLog } from '../observe/logger.js'
+import { beginCall, deleteCall, writeCalls } from './script-calls.js'
+import type { ScriptReply, Store } from '../store/store.js'
+
+/** Everything the entry store works with. */
+export interface EntryStoreDeps {
+  readonly store: Store
+  readonly codec: EntryCodec
+  readonly keyspace: Keyspace
+  readonly bus: Bus
+  readonly events: CacheEvents
+  readonly log: StateLog
+  readonly breaker: CircuitBreaker | undefined
+  readonly throwOnStoreError: boolean
+  /** How long a fence outlives the last write or delete of its key, in ms. */
+  readonly fenceGraceMs: number
+  /** The optional in-process tier. */
+  readonly l1: L1Tier | undefined
+}
+
+/** One entry to write. */
+export interface EntryWrite extends EntrySpec {
+  readonly namespace: string
+  readonly keys: EntryKeys
+  readonly value: unknown
+  /** The fence to write under; omitted: take a new one (a plain `set`). */
+  readonly fence?: number
+}
+
+/** How a write went. */
+export type WriteOutcome =
+  | { readonly status: 'written'; readonly fence: number; readonly bytes: number }
+  | { readonly status: 'rejected'; readonly fence: number }
+  | { readonly status: 'failed' }
+
+/** What the lock holder's re-check found. */
+export type BeginOutcome =
+  | { readonly status: 'fresh'; readonly entry: StoredEntry }
+  | { readonly status: 'fence'; readonly fence: number }
+  | { readonly status: 'failed' }
+
+/**
+ * Entry-level operations over the Store: encoding, fenced writes, tag bookkeeping, and the
+ * fail-open policy. Every store failure is counted by the breaker, emitted as an `error` event,
+ * logged once per outage, and turned into a miss / a skipped write (unless `throwOnStoreError`).
+ */
+export class EntryStore {
+  readonly #d: EntryStoreDeps
+
+  constructor(deps: EntryStoreDeps) {
+    this.#d = deps
+  }
+
+  /**
+   * The entry held in L1, if the tier is on and holds a live copy. Decoded afresh on every hit,
+   * unless the caller promises not to mutate the value (`immutable`): then one decoded copy is
+   * shared by every hit.
+   */
+  fromL1<T>(keys: EntryKeys, now: number, immutable = false): StoredEntry<T> | undefined {
+    const slot = this.#d.l1?.get(keys.value, now)
+    if (slot === undefined) return undefined
+    const codec = this.#d.codec
+    if (immutable) slot.shared ??= { value: codec.decodeValue(slot.meta, slot.payload) }
+    const shared = immutable ? slot.shared : undefined
+    return codec.entry<T>(slot.meta, slot.payload, slot.payload.length, 'l1', shared)
+  }
+
+  /**
+   * Read one entry (L1 first when on); a miss, a corrupt entry or a store failure all resolve
+   * to undefined.
+   */
+  read<T>(
+    namespace: string,
+    keys: EntryKeys,
+    immutable = false,
+  ): Promise<StoredEntry<T> | undefined> {
+    const local = this.#d.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
+    if (local !== undefined) return Promise.resolve(local)
+    return this.#guard('get', undefined, () => this.#d.store.get(keys.value)).then((bytes) =>
+      bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),
+    )
+  }
+
+  /** Read many entries in one round trip (L1 first when on). */
+  async readMany<T>(
+    namespace: string,
+    keys: readonly EntryKeys[],
+  ): Promise<(StoredEntry<T> | undefined)[]> {
+    const now = Date.now()
+    const local = keys.map((k) => (this.#d.l1 === undefined ? undefined : this.fromL1<T>(k, now)))
+    const missing = keys.filter((_, i) => local[i] === undefined)
+    if (missing.length === 0) return local
+    const values = missing.map((k) => k.value)
+    const all = await this.#guard('getMany', [], () => this.#d.store.getMany(values))
+    let next = 0
+    return keys.map((k, i) => {
+      if (local[i] !== undefined) return local[i]
+      const bytes = all[next++]
+      return bytes === undefined ? undefined : this.#decode<T>(namespace, k, bytes)
+    })
+  }
+
+  /** Write entries (fenced, with their tags) in one round trip. Throws only SerializationError. */
+  async write(writes: readonly EntryWrite[]): Promise<WriteOutcome[]> {
+    const calls = writes.map((w) => writeCalls(this.#d, w))
+    const flat = calls.flatMap((c) => c.calls)
+    const replies = await this.#guard('set', undefined, () => this.#d.store.run(flat))
+    if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
+    let index = 0
+    return calls.map(({ calls: group, bytes, payload }, i) => {
+      const reply = replies[index] as readonly ScriptReply[]
+      index += group.length
+      const write = writes[i]!
+      const outcome = this.#writeOutcome(write.namespace, reply, bytes)
+      if (outcome.status === 'written') this.#keepInL1(write, outcome.fence, payload)
+      else this.#d.l1?.delete(write.keys.value)
+      return outcome
+    })
+  }
+
+  #keepInL1(write: EntryWrite, fence: number, payload: Buffer): void {
+    const { namespace, keys, createdAt, freshUntil, staleUntil, kind, tags } = write
+    const meta = { createdAt, freshUntil, staleUntil, fence, kind, codec: this.#d.codec.name, tags }
+    this.#d.l1?.set(keys.value, namespace, meta, payload, Date.now())
+  }
+
+  /** Drop a namespace from the local L1 tier (after invalidating it in the store). */
+  forgetNamespace(namespace: string): void {
+    this.#d.l1?.clearNamespace(namespace)
+  }
+
+  /** Delete one entry and take a new fence (in-flight writes for it are refused). */
+  async remove(keys: EntryKeys, publish = true): Promise<boolean> {
+    this.#d.l1?.delete(keys.value)
+    const call = deleteCall(this.#d, keys, publish)
+    const [deleted] = (await this.#guard('delete', [0], () => this.#d.store.run([call]))) ?? []
+    return Number(deleted) > 0
+  }
+
+  /** Delete many entries; resolves to how many existed. */
+  async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
+    if (keys.length === 0) return 0
+    for (const k of keys) this.#d.l1?.delete(k.value)
+    const calls = keys.map((k) => deleteCall(this.#d, k, publish))
+    const replies = await this.#guard('delete', [], () => this.#d.store.run(calls))
+    return replies.reduce<number>((sum, n) => sum + Number(n), 0)
+  }
+
+  /**
+   * The lock holder's re-check: a fresh entry created after `createdAfter` if one appeared
+   * (another instance computed it meanwhile), else a new fence.
+   */
+  async begin(
+    namespace: string,
+    keys: EntryKeys,
+    now: number,
+    createdAfter = 0,
+  ): Promise<BeginOutcome> {
+    const call = beginCall(this.#d, keys, now, createdAfter)
+    const replies = await this.#guard('begin', undefined, () => this.#d.store.run([call]))
+    const reply = replies?.[0] as readonly ScriptReply[] | undefined
+    if (reply === undefined) return { status: 'failed' }
+    const [fence, bytes] = reply
+    if (Buffer.isBuffer(bytes)) {
+      const entry = this.#decode(namespace, keys, bytes)
+      if (entry !== undefined) return { status: 'fresh', entry }
+    }
+    return { status: 'fence', fence: Number(String(fence)) }
+  }
+
+  /** Run a store operation under the breaker and the fail-open policy. */
+  #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
+    const breaker = this.#d.breaker
+    if (breaker !== undefined && !breaker.allow()) {
+      if (this.#d.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
+      return Promise.resolve(fallback)
+    }
+    return work().then(
+      (result) => {
+        breaker?.success()
+        this.#d.log.up('store')
+        return result
+      },
+      (error: unknown) => {
+        breaker?.failure()
+        this.#d.log.down('store', error as Error)
+        this.#d.events.emit('error', { source: 'store', operation, error: error as Error })
+        if (this.#d.throwOnStoreError) throw error
+        return fallback
+      },
+    )
+  }
+
+  #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): StoredEntry<T> | undefined {
+    try {
+      const entry = this.#d.codec.decode<T>(bytes)
+      this.#d.l1?.set(keys.value, namespace, entry, entry.payload, Date.now())
+      return entry
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error
+      this.#d.events.emit('cache:corrupt', { namespace, error })
+      // A corrupt or foreign entry is a miss; remove it so it is rewritten.
+      void this.remove(keys, false)
+      return undefined
+    }
+  }
+
+  #writeOutcome(namespace: string, reply: readonly ScriptReply[], bytes: number): WriteOutcome {
+    const [ok, fence] = reply
+    const fenceNumber = Number(String(fence))
+    if (Number(ok) === 1) {
+      this.#d.events.emit('cache:set', { namespace, bytes })
+      return { status: 'written', fence: fenceNumber, bytes }
+    }
+    this.#d.events.emit('fence:rejected', { namespace })
+    return { status: 'rejected', fence: fenceNumber }
+  }
+}

@@ -1,0 +1,177 @@
+import type { MemoryDb, ScriptReply, StoreScript } from '../store/store.js'
+
+/**
+ * The server-side scripts, each touching the keys of one cache entry only (one hash slot).
+ * Every script has a Lua body for Redis and the same logic in JS for the memory store.
+ *
+ * Fences: each lock acquisition, write and delete takes a new fence number,
+ * max(stored + 1, server time in µs). Time keeps fences increasing even if the fence key has
+ * expired; the +1 keeps them increasing within one microsecond. A write that carries a fence
+ * older than the stored one is refused, so a holder that was paused past its lock (a zombie)
+ * cannot overwrite what a newer holder, a later `set` or an invalidation did.
+ */
+
+// Lua: assign a new fence to the (already declared) locals `fence` and `f`, and store it in
+// KEYS[2], keeping that key for at least ARGV[keepArg] ms.
+const LUA_NEW_FENCE = (keepArg: number): string => `
+do
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  local now = redis.call('TIME')
+  fence = math.max(current + 1, tonumber(now[1]) * 1000000 + tonumber(now[2]))
+  f = string.format('%.0f', fence)
+  local keep = tonumber(ARGV[${keepArg}])
+  local pttl = redis.call('PTTL', KEYS[2])
+  if pttl > keep then keep = pttl end
+  redis.call('SET', KEYS[2], f, 'PX', keep)
+end`
+
+const num = (arg: Buffer | undefined): number => Number(arg?.toString('latin1') ?? '')
+const str = (arg: Buffer | undefined): string => arg?.toString('utf8') ?? ''
+const fenceText = (fence: number): Buffer => Buffer.from(fence.toFixed(0), 'latin1')
+
+function currentFence(db: MemoryDb, fenceKey: string): number {
+  return Number(db.get(fenceKey)?.toString('latin1') ?? '0') || 0
+}
+
+function keepFence(db: MemoryDb, fenceKey: string, fence: number, keepMs: number): void {
+  db.set(fenceKey, fenceText(fence), Math.max(keepMs, db.pttl(fenceKey)))
+}
+
+function newFence(db: MemoryDb, fenceKey: string, keepMs: number): number {
+  const fence = Math.max(currentFence(db, fenceKey) + 1, db.timeMicros())
+  keepFence(db, fenceKey, fence, keepMs)
+  return fence
+}
+
+function publish(db: MemoryDb, args: readonly Buffer[], from: number, fence: number): void {
+  const channel = str(args[from])
+  if (channel !== '') db.publish(channel, `${str(args[from + 1])}${fence}${str(args[from + 2])}`)
+}
+
+/**
+ * Fenced write. KEYS: value, fence. ARGV: fence ('' = take a new one), ttl ms, envelope head,
+ * envelope tail, fence keep ms, channel ('' = none), message head, message tail.
+ * Returns [1, fence] when written, [0, stored fence] when refused.
+ */
+export const writeEntryScript: StoreScript = {
+  name: 'write',
+  lua: `
+local fence
+local f
+if ARGV[1] == '' then
+  ${LUA_NEW_FENCE(5)}
+else
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  fence = tonumber(ARGV[1])
+  if fence < current then return {0, string.format('%.0f', current)} end
+  f = string.format('%.0f', fence)
+  local keep = tonumber(ARGV[5])
+  local pttl = redis.call('PTTL', KEYS[2])
+  if pttl > keep then keep = pttl end
+  redis.call('SET', KEYS[2], f, 'PX', keep)
+end
+redis.call('SET', KEYS[1], ARGV[3] .. f .. ARGV[4], 'PX', ARGV[2])
+if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7] .. f .. ARGV[8]) end
+return {1, f}`,
+  memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
+    let fence: number
+    if (str(args[0]) === '') {
+      fence = newFence(db, fenceKey, num(args[4]))
+    } else {
+      fence = num(args[0])
+      const current = currentFence(db, fenceKey)
+      if (fence < current) return [0, fenceText(current)]
+      keepFence(db, fenceKey, fence, num(args[4]))
+    }
+    const head = args[2] ?? Buffer.alloc(0)
+    const tail = args[3] ?? Buffer.alloc(0)
+    db.set(valueKey, Buffer.concat([head, fenceText(fence), tail]), num(args[1]))
+    publish(db, args, 5, fence)
+    return [1, fenceText(fence)]
+  },
+}
+
+/**
+ * The lock holder's re-check. KEYS: value, fence. ARGV: now (ms), fence keep ms, created after
+ * (ms; a refresh only accepts an entry newer than the one it refreshes, a miss passes 0).
+ * Returns ['0', envelope] when such a fresh value exists, else [new fence].
+ */
+export const beginComputeScript: StoreScript = {
+  name: 'begin',
+  lua: `
+local v = redis.call('GET', KEYS[1])
+if v then
+  local created, fresh, kind = string.match(v, '^HL1 (%d+) (%d+) %d+ %d+ (%a) ')
+  if fresh and kind == 'v' and tonumber(fresh) > tonumber(ARGV[1])
+    and tonumber(created) > tonumber(ARGV[3] or '0') then return {'0', v} end
+end
+local fence
+local f
+${LUA_NEW_FENCE(2)}
+return {f}`,
+  memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
+    const value = db.get(valueKey)
+    if (value !== undefined) {
+      const match = /^HL1 (\d+) (\d+) \d+ \d+ ([a-z]) /.exec(value.toString('latin1', 0, 80))
+      const fresh = match !== null && match[3] === 'v' && Number(match[2]) > num(args[0])
+      if (fresh && Number(match[1]) > num(args[2])) {
+        return [Buffer.from('0'), value]
+      }
+    }
+    return [fenceText(newFence(db, fenceKey, num(args[1])))]
+  },
+}
+
+/**
+ * Delete an entry and take a new fence, so writes already in flight are refused.
+ * KEYS: value, fence. ARGV: fence keep ms, channel ('' = none), message head, message tail.
+ * Returns the number of value keys deleted (0 or 1).
+ */
+export const deleteEntryScript: StoreScript = {
+  name: 'delete',
+  lua: `
+local n = redis.call('DEL', KEYS[1])
+local fence
+local f
+${LUA_NEW_FENCE(1)}
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3] .. f .. ARGV[4]) end
+return n`,
+  memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
+    const deleted = db.delete(valueKey) ? 1 : 0
+    publish(db, args, 1, newFence(db, fenceKey, num(args[0])))
+    return deleted
+  },
+}
+
+/**
+ * Add a value key to a tag set, extending the set's TTL to cover the entry.
+ * KEYS: tag set. ARGV: ttl ms, member.
+ */
+export const tagAddScript: StoreScript = {
+  name: 'tag-add',
+  lua: `
+redis.call('SADD', KEYS[1], ARGV[2])
+local ttl = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1`,
+  memory(db, [setKey = ''], args): ScriptReply {
+    db.setAdd(setKey, [str(args[1])])
+    const ttl = num(args[0])
+    if (db.pttl(setKey) < ttl) db.expire(setKey, ttl)
+    return 1
+  },
+}
+
+/** Atomically read and delete a tag set. KEYS: tag set. Returns its members. */
+export const tagTakeScript: StoreScript = {
+  name: 'tag-take',
+  lua: `
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members`,
+  memory(db, [setKey = '']): ScriptReply {
+    const members = db.setMembers(setKey).map((member) => Buffer.from(member, 'utf8'))
+    db.delete(setKey)
+    return members
+  },
+}

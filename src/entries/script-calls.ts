@@ -1,0 +1,80 @@
+import type { Bus } from '../bus/bus.js'
+import type { EntryCodec } from './entry-codec.js'
+import type { EntryWrite } from './entry-store.js'
+import type { EntryKeys, Keyspace } from './keyspace.js'
+import {
+  beginComputeScript,
+  deleteEntryScript,
+  tagAddScript,
+  writeEntryScript,
+} from './lua-scripts.js'
+import type { ScriptCall } from '../store/store.js'
+
+/** The script calls behind entry operations (arguments in the order the scripts read them). */
+
+/** What building the calls needs. */
+export interface CallContext {
+  readonly codec: EntryCodec
+  readonly bus: Bus
+  readonly keyspace: Keyspace
+  /** How long a fence outlives the last write or delete of its key, in ms. */
+  readonly fenceGraceMs: number
+}
+
+/** The fenced write of an entry plus one tag-set update per tag, and what it weighs. */
+export function writeCalls(
+  c: CallContext,
+  w: EntryWrite,
+): { calls: ScriptCall[]; bytes: number; payload: Buffer } {
+  const parts = c.codec.encode(w.value, w)
+  const ttlMs = Math.max(1, w.staleUntil - Date.now())
+  const frame = c.bus.frame('written', w.keys.value)
+  const write: ScriptCall = {
+    script: writeEntryScript,
+    keys: [w.keys.value, w.keys.fence],
+    args: [
+      w.fence === undefined ? '' : String(w.fence),
+      String(ttlMs),
+      parts.head,
+      parts.tail,
+      String(ttlMs + c.fenceGraceMs),
+      c.bus.channel,
+      frame.head,
+      frame.tail,
+    ],
+  }
+  const tags = w.tags.map((tag) => ({
+    script: tagAddScript,
+    keys: [c.keyspace.tagSet(tag)],
+    args: [String(ttlMs), w.keys.value],
+  }))
+  return {
+    calls: [write, ...tags],
+    bytes: parts.head.length + parts.tail.length,
+    payload: parts.payload,
+  }
+}
+
+/** Delete an entry and take a new fence; announce it on the bus unless `publish` is false. */
+export function deleteCall(c: CallContext, keys: EntryKeys, publish: boolean): ScriptCall {
+  const frame = c.bus.frame('deleted', keys.value)
+  return {
+    script: deleteEntryScript,
+    keys: [keys.value, keys.fence],
+    args: [String(c.fenceGraceMs), publish ? c.bus.channel : '', frame.head, frame.tail],
+  }
+}
+
+/** The lock holder's re-check and fence. */
+export function beginCall(
+  c: CallContext,
+  keys: EntryKeys,
+  now: number,
+  createdAfter: number,
+): ScriptCall {
+  return {
+    script: beginComputeScript,
+    keys: [keys.value, keys.fence],
+    args: [String(now), String(c.fenceGraceMs), String(createdAfter)],
+  }
+}
