@@ -147,6 +147,9 @@ function openLock(
   if (nodes === undefined) return LocalLock.for(store)
   return new RedlockLock(nodes, {
     commandTimeoutMs: options.commandTimeoutMs,
+    // Each lock node gets a breaker like the store's: a hung node is skipped after a few
+    // timeouts instead of costing every call its deadline.
+    ...(options.breaker === undefined ? {} : { breaker: options.breaker }),
     onError: (error) => {
       log.down('lock', error)
       events.emit('error', { source: 'lock', operation: 'connection', error })

@@ -1,90 +1,90 @@
-import Redlock, {
-  ExecutionError,
-  ResourceLockedError,
-  type Lock,
-  type RedlockClient,
-} from 'redlock'
-import { createClient } from 'redis'
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LockError } from '../errors.js'
-import { withDeadline } from '../store/deadline.js'
-import {
-  failFastClientOptions,
-  type RedisClient,
-  type RedisConnectionInput,
-} from '../store/redis-connection.js'
+import type { BreakerSettings } from '../store/breaker.js'
+import type { RedisConnectionInput } from '../store/redis-connection.js'
 import type { DistributedLock, LockHandle, LockHealth } from './lock.js'
+import { LockNode, lockScript } from './redlock-node.js'
+import { countVotes, type Tally } from './votes.js'
 
-/** Settings of the Redlock-backed lock. */
+/** Settings of the Redlock lock. */
 export interface RedlockLockOptions {
   /** Deadline of each command on each node, in ms. */
   readonly commandTimeoutMs: number
   /** Receives connection errors of the lock clients. */
   readonly onError: (error: Error) => void
+  /** Circuit breaker of each node; undefined: none. */
+  readonly breaker?: BreakerSettings
 }
 
-/** The node-redis methods the adapter needs (clients, clusters and pools all have them). */
-interface EvalClient {
-  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
-}
+const ACQUIRE = lockScript(
+  "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0",
+)
+const EXTEND = lockScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end return 0",
+)
+const RELEASE = lockScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+)
+const PTTL = lockScript("return redis.call('PTTL', KEYS[1])")
 
-interface LockNode {
-  readonly client: EvalClient
-  /**
-   * Run a command once the node's first connection is up (bounded by the caller's deadline):
-   * lock clients have no offline queue, so commands sent while connecting would be refused.
-   */
-  readonly whenConnected: <T>(work: () => Promise<T>) => Promise<T>
-  readonly close: () => Promise<void>
-}
+/** Pause between two extension attempts that failed without an answer (errors, timeouts). */
+const EXTEND_RETRY_MS = 25
 
-const PTTL = "return redis.call('PTTL', KEYS[1])"
+const isOne = (reply: unknown): boolean => Number(reply) === 1
 
 /**
- * A Redlock lock over one or more independent Redis masters (redlock 5.0.0-beta.2, through a
- * small node-redis adapter). One acquisition attempt, never a retry loop: waiting is done by
- * listening for the holder's result, not by hammering the lock. Every node command has a
- * deadline, so dead or hung nodes turn into a fast LockError rather than a stuck request.
+ * The Redlock algorithm over one or more independent Redis masters (redis.io/docs/manual/
+ * patterns/distributed-locks): a random token set with NX PX on every node, a majority needed,
+ * validity = ttl - elapsed - clock drift; compare-and-extend, compare-and-delete. Our own small
+ * Lua scripts instead of the `redlock` package, because its acquire waits for every node (one
+ * hung node makes every caller pay the command timeout) and releases after every failed
+ * acquire (a second round trip on the failure path). Here votes are counted as they arrive,
+ * partial locks are released in the background, each node has a breaker, and an extension that
+ * fails without an answer is retried while the lock is still valid.
  */
 export class RedlockLock implements DistributedLock {
   readonly #nodes: readonly LockNode[]
-  readonly #redlock: Redlock
   readonly #timeoutMs: number
   readonly #quorum: number
 
   constructor(inputs: readonly RedisConnectionInput[], options: RedlockLockOptions) {
     this.#timeoutMs = options.commandTimeoutMs
-    this.#nodes = inputs.map((input) => openNode(input, options.onError))
+    this.#nodes = inputs.map((input) => new LockNode(input, options.onError, options.breaker))
     this.#quorum = Math.floor(this.#nodes.length / 2) + 1
-    const clients = this.#nodes.map((node) => adapter(node, this.#timeoutMs))
-    this.#redlock = new Redlock(clients, { retryCount: 0, retryDelay: 0, retryJitter: 0 })
   }
 
   async tryAcquire(resource: string, ttlMs: number): Promise<LockHandle | undefined> {
-    let lock: Lock
-    try {
-      lock = await this.#redlock.acquire([resource], ttlMs, { retryCount: 0 })
-    } catch (error) {
-      if (await this.#isContention(error)) return undefined
-      throw new LockError((error as Error).message, { cause: error })
+    const token = randomBytes(16).toString('hex')
+    const started = performance.now()
+    const tally = await this.#ask(ACQUIRE, resource, [token, String(ttlMs)], this.#timeoutMs)
+    const validUntil = started + ttlMs - drift(ttlMs)
+    if (tally.outcome === 'won' && performance.now() < validUntil) {
+      return this.#handle(resource, token, validUntil)
     }
-    return this.#handle(lock)
+    // Partial locks (and answers still on their way) expire by themselves; releasing them
+    // early is a courtesy, never awaited: the caller has its answer.
+    this.#releaseInBackground(resource, token)
+    if (tally.outcome === 'won') throw new LockError('lock acquired too late: no validity left')
+    // Held by someone (a majority against, or a split vote): contention, not a failure.
+    if (tally.outcome !== 'failed') return undefined
+    throw new LockError(
+      `only ${this.#nodes.length - tally.failed} of ${this.#nodes.length} lock nodes answered`,
+    )
   }
 
   async remaining(resource: string): Promise<number> {
-    const replies = await Promise.allSettled(
-      this.#nodes.map((node) =>
-        this.#deadline(
-          node.whenConnected(() => node.client.eval(PTTL, { keys: [resource], arguments: [] })),
-        ),
-      ),
-    )
-    const answered = replies.flatMap((r) => (r.status === 'fulfilled' ? [Number(r.value)] : []))
-    if (answered.length < this.#quorum) {
-      throw new LockError(`only ${answered.length} of ${this.#nodes.length} lock nodes answered`)
+    const tally = await this.#ask(PTTL, resource, [], this.#timeoutMs, (ms) => Number(ms) > 0)
+    if (tally.outcome === 'won') {
+      const held = tally.for.map((node) => Number(tally.replies[node])).sort((a, b) => b - a)
+      return held[this.#quorum - 1]!
     }
-    const held = answered.filter((ms) => ms > 0).sort((a, b) => b - a)
-    return held.length >= this.#quorum ? held[this.#quorum - 1]! : 0
+    if (tally.outcome === 'failed') {
+      throw new LockError(
+        `only ${this.#nodes.length - tally.failed} of ${this.#nodes.length} lock nodes answered`,
+      )
+    }
+    return 0
   }
 
   async health(): Promise<LockHealth> {
@@ -92,9 +92,7 @@ export class RedlockLock implements DistributedLock {
       this.#nodes.map(async (node) => {
         const started = performance.now()
         try {
-          await this.#deadline(
-            node.whenConnected(() => node.client.eval('return 1', { keys: [], arguments: [] })),
-          )
+          await node.probe(this.#timeoutMs)
           return { up: true, latencyMs: performance.now() - started }
         } catch (error) {
           return { up: false, error: (error as Error).message || (error as Error).name }
@@ -108,92 +106,58 @@ export class RedlockLock implements DistributedLock {
     await Promise.all(this.#nodes.map((node) => node.close()))
   }
 
-  #handle(initial: Lock): LockHandle {
-    let lock = initial
+  #handle(resource: string, token: string, firstValidUntil: number): LockHandle {
+    let validUntil = firstValidUntil
     let released = false
     return {
       extend: async (ttlMs) => {
-        try {
-          lock = await this.#redlock.extend(lock, ttlMs, { retryCount: 0 })
-          return true
-        } catch {
-          return false
+        // Retry extensions that got no answer (a slow node, a timeout) for as long as the lock
+        // is valid: one slow reply must not end the heartbeat (defect 6 of issue 12). Give up
+        // only when a majority says the lock is someone else's, or the validity is gone.
+        for (;;) {
+          const started = performance.now()
+          const left = validUntil - started
+          if (released || left <= 0) return false
+          const budget = Math.min(this.#timeoutMs, left)
+          const tally = await this.#ask(EXTEND, resource, [token, String(ttlMs)], budget)
+          if (tally.outcome === 'won') {
+            validUntil = started + ttlMs - drift(ttlMs)
+            return true
+          }
+          if (tally.outcome === 'lost' || tally.outcome === 'split') return false
+          await sleep(Math.max(1, Math.min(EXTEND_RETRY_MS, validUntil - performance.now())))
         }
       },
       release: async () => {
         if (released) return
         released = true
-        await this.#redlock.release(lock, { retryCount: 0 }).catch(() => undefined)
+        // Answered by a majority is enough: the others' copies expire (or answer later).
+        await this.#ask(RELEASE, resource, [token], this.#timeoutMs, () => true)
       },
     }
   }
 
-  /**
-   * Held by someone else, or nodes failing? Redlock reports both as ExecutionError; the votes
-   * tell them apart: when so many nodes failed that no quorum could ever be formed, it is a
-   * failure (fail open); otherwise the resource is held.
-   */
-  async #isContention(error: unknown): Promise<boolean> {
-    if (!(error instanceof ExecutionError)) return false
-    const attempts = await Promise.all(error.attempts)
-    const last = attempts[attempts.length - 1]
-    if (last === undefined) return false
-    const failures = [...last.votesAgainst.values()].filter(
-      (e) => !(e instanceof ResourceLockedError),
-    )
-    return failures.length <= this.#nodes.length - this.#quorum
+  #releaseInBackground(resource: string, token: string): void {
+    void this.#ask(RELEASE, resource, [token], this.#timeoutMs, () => true)
   }
 
-  #deadline<T>(work: Promise<T>): Promise<T> {
-    return withDeadline('lock', this.#timeoutMs, work, (e) =>
-      e instanceof Error ? e : new Error(String(e)),
+  #ask(
+    script: typeof ACQUIRE,
+    resource: string,
+    args: string[],
+    timeoutMs: number,
+    isFor: (reply: unknown) => boolean = isOne,
+  ): Promise<Tally> {
+    return countVotes(
+      this.#nodes.length,
+      this.#quorum,
+      (node) => this.#nodes[node]!.run(script, resource, args, timeoutMs),
+      isFor,
     )
   }
 }
 
-function openNode(input: RedisConnectionInput, onError: (error: Error) => void): LockNode {
-  if (typeof input !== 'string') {
-    return {
-      client: input,
-      whenConnected: (work) => work(),
-      close: () => Promise.resolve(),
-    }
-  }
-  const client = createClient(failFastClientOptions(input)) as RedisClient
-  client.on('error', onError)
-  let connected = false
-  const firstReady = new Promise<void>((resolve) => client.once('ready', () => resolve()))
-  void firstReady.then(() => (connected = true))
-  client.connect().catch(onError)
-  return {
-    client,
-    whenConnected: (work) => (connected ? work() : firstReady.then(work)),
-    close: async () => {
-      client.off('error', onError)
-      client.on('error', () => undefined)
-      client.on('ready', () => client.destroy())
-      if (client.isReady) await client.close().catch(() => client.destroy())
-      else if (client.isOpen) client.destroy()
-    },
-  }
-}
-
-/**
- * redlock 5 calls evalsha(sha, numKeys, [...keys, ...args]) (and eval after NOSCRIPT) the
- * ioredis way; node-redis wants evalSha(sha, { keys, arguments }) with string arguments.
- */
-function adapter(node: LockNode, timeoutMs: number): RedlockClient {
-  const split = (n: number, args: (string | number)[]) => ({
-    keys: args.slice(0, n).map(String),
-    arguments: args.slice(n).map(String),
-  })
-  const bounded = <T>(work: () => Promise<T>): Promise<T> =>
-    withDeadline('lock', timeoutMs, node.whenConnected(work), (e) =>
-      e instanceof Error ? e : new Error(String(e)),
-    )
-  return {
-    evalsha: (sha, n, args) => bounded(() => node.client.evalSha(sha, split(n, args))),
-    eval: (script, n, args) => bounded(() => node.client.eval(script, split(n, args))),
-    quit: () => Promise.resolve(),
-  }
+/** Redlock's allowance for clock drift between nodes: 1% of the ttl plus 2 ms. */
+function drift(ttlMs: number): number {
+  return Math.round(ttlMs * 0.01) + 2
 }

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto'
+import { createClient } from 'redis'
+import { LockError } from '../errors.js'
+import { CircuitBreaker, type BreakerSettings } from '../store/breaker.js'
+import { withDeadline } from '../store/deadline.js'
+import {
+  failFastClientOptions,
+  type RedisClient,
+  type RedisConnectionInput,
+} from '../store/redis-connection.js'
+
+/** A Lua script of the lock, with its sha for EVALSHA. */
+export interface LockScript {
+  readonly lua: string
+  readonly sha: string
+}
+
+/** Build a LockScript. */
+export function lockScript(lua: string): LockScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') }
+}
+
+/** The node-redis methods a lock node needs (clients, clusters and pools all have them). */
+interface EvalClient {
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+}
+
+/**
+ * One lock node (an independent Redis master): scripts with a deadline, behind a circuit
+ * breaker of its own. A hung or dead node costs its deadline a few times, then nothing: while
+ * its breaker is open, its vote is an instant failure and no command is sent to it (so a hung
+ * server does not make every contended call pay the command timeout, defect 9 of issue 12).
+ */
+export class LockNode {
+  readonly #client: EvalClient
+  readonly #whenConnected: <T>(work: () => Promise<T>) => Promise<T>
+  readonly #close: () => Promise<void>
+  readonly #breaker: CircuitBreaker | undefined
+
+  constructor(
+    input: RedisConnectionInput,
+    onError: (error: Error) => void,
+    breaker: BreakerSettings | undefined,
+  ) {
+    this.#breaker = breaker === undefined ? undefined : new CircuitBreaker(breaker, () => undefined)
+    if (typeof input !== 'string') {
+      this.#client = input
+      this.#whenConnected = (work) => work()
+      this.#close = () => Promise.resolve()
+      return
+    }
+    const client = createClient(failFastClientOptions(input)) as RedisClient
+    client.on('error', onError)
+    let connected = false
+    const firstReady = new Promise<void>((resolve) => client.once('ready', () => resolve()))
+    void firstReady.then(() => (connected = true))
+    client.connect().catch(onError)
+    this.#client = client
+    // Lock clients have no offline queue: commands sent while connecting would be refused.
+    this.#whenConnected = (work) => (connected ? work() : firstReady.then(work))
+    this.#close = () => closeOwned(client, onError)
+  }
+
+  /**
+   * Run a script within `timeoutMs`. Rejects at once, sending nothing, while the breaker is
+   * open. The outcome (a reply or an error) feeds the breaker.
+   */
+  async run(script: LockScript, key: string, args: string[], timeoutMs: number): Promise<unknown> {
+    const breaker = this.#breaker
+    if (breaker !== undefined && !breaker.allow()) {
+      throw new LockError('lock node skipped: its circuit breaker is open')
+    }
+    try {
+      const reply = await this.#bounded(() => this.#eval(script, [key], args), timeoutMs)
+      breaker?.success()
+      return reply
+    } catch (error) {
+      breaker?.failure()
+      throw error
+    }
+  }
+
+  /** A round trip that bypasses the breaker (health probes must see the node as it is). */
+  probe(timeoutMs: number): Promise<unknown> {
+    return this.#bounded(
+      () => this.#client.eval('return 1', { keys: [], arguments: [] }),
+      timeoutMs,
+    )
+  }
+
+  close(): Promise<void> {
+    return this.#close()
+  }
+
+  #bounded<T>(work: () => Promise<T>, timeoutMs: number): Promise<T> {
+    return withDeadline('lock', Math.max(1, timeoutMs), this.#whenConnected(work), (e) =>
+      e instanceof Error ? e : new Error(String(e)),
+    )
+  }
+
+  async #eval(script: LockScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.#client.evalSha(script.sha, { keys, arguments: args })
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return this.#client.eval(script.lua, { keys, arguments: args })
+    }
+  }
+}
+
+async function closeOwned(client: RedisClient, onError: (error: Error) => void): Promise<void> {
+  client.off('error', onError)
+  client.on('error', () => undefined)
+  client.on('ready', () => client.destroy())
+  if (!client.isReady) {
+    if (client.isOpen) client.destroy()
+    return
+  }
+  // Graceful close waits for pending replies: never wait long on a hung node.
+  let timer: NodeJS.Timeout | undefined
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, 500)))
+  await Promise.race([client.close().catch(() => undefined), grace])
+  clearTimeout(timer)
+  if (client.isOpen) client.destroy()
+}
