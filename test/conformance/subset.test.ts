@@ -1,0 +1,110 @@
+import { expect } from 'chai'
+import { MODES, runConformance } from '../../bench/conformance/runner.js'
+import {
+  isCounted,
+  outcome,
+  publishedSharedCaches,
+  SUITES,
+  tally,
+} from '../../bench/conformance/suite.js'
+import { sharedRedisUrl } from '../support/redis.js'
+
+/**
+ * A fast slice of the cache-tests suite (http-cache-tests), run by the same code as
+ * `npm run conformance`: the suite's origin and client, herdlock's reverse proxy in front, all on
+ * loopback. The tests are ones herdlock passes today in shared mode, chosen to cover storing,
+ * no-store, private, Vary and responses to authenticated requests; a behaviour change that
+ * breaks one shows here, with the suite's own message.
+ */
+const SUBSET = {
+  storing: [
+    'status-200-fresh',
+    'status-301-fresh',
+    'heuristic-403-not_cached',
+    'heuristic-502-not_cached',
+    'query-args-different',
+    'headers-store-Test-Header',
+    'headers-omit-headers-listed-in-Connection',
+    'conditional-304-etag',
+  ],
+  'no-store and private': [
+    'cc-resp-no-store',
+    'cc-resp-no-store-fresh',
+    'cc-resp-no-store-case-insensitive',
+    'cc-resp-private-shared',
+  ],
+  Vary: [
+    'vary-match',
+    'vary-no-match',
+    'vary-omit',
+    'vary-2-no-match',
+    'vary-3-order',
+    'vary-star',
+    'vary-syntax-star-foo',
+  ],
+  'authenticated requests': [
+    'other-authorization',
+    'other-authorization-public',
+    'other-authorization-smaxage',
+  ],
+} as const
+
+describe('cache-tests conformance (a fast subset, shared mode)', function () {
+  // Some tests wait the suite's fixed 3 s between requests; they run side by side.
+  this.timeout(30_000)
+
+  it('passes every test of the subset, dependencies included', async () => {
+    const ids = Object.values(SUBSET).flat()
+    const run = await runConformance({
+      redisUrl: sharedRedisUrl(),
+      routeOptions: MODES.shared,
+      ids,
+      concurrency: ids.length,
+    })
+    const failures = ids
+      .filter((id) => outcome(id, run.results) !== 'pass')
+      .map((id) => `${id}: ${outcome(id, run.results)} ${JSON.stringify(run.results[id])}`)
+    expect(failures).to.deep.equal([])
+    expect(run.cacheErrors).to.deep.equal([])
+    expect(run.proxyErrors).to.deep.equal([])
+  })
+
+  it('reports a cache that stops storing as failing (the subset can fail)', async () => {
+    const run = await runConformance({
+      redisUrl: sharedRedisUrl(),
+      routeOptions: { ...MODES.shared, unless: () => true },
+      ids: ['status-200-fresh', 'vary-match'],
+    })
+    expect(outcome('status-200-fresh', run.results)).to.equal('optional-fail')
+    expect(run.results['vary-match']).to.deep.equal([
+      'Assertion',
+      'Response 2 does not come from cache',
+    ])
+  })
+})
+
+describe('cache-tests scoring (as cache-tests.fyi counts)', function () {
+  it('counts 260 tests: every headless test except kind "check"', () => {
+    const counted = SUITES.flatMap((suite) => suite.tests.filter(isCounted))
+    expect(counted).to.have.length(260)
+    expect(tally({}).get('total')).to.deep.equal({ counted: 260, passed: 0 })
+  })
+
+  it('scores the published shared caches as issue 13 quotes them (dependencies honoured)', () => {
+    const totals = Object.fromEntries(
+      publishedSharedCaches().map((cache) => [
+        cache.name,
+        tally(cache.results).get('total')!.passed,
+      ]),
+    )
+    expect(totals).to.deep.equal({
+      httpd: 178,
+      ATS: 174,
+      Squid: 171,
+      Varnish: 147,
+      nginx: 144,
+      Fastly: 137,
+      nuster: 96,
+    })
+  })
+})
