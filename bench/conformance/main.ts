@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     if (values.json !== undefined) {
       writeFileSync(values.json, JSON.stringify({ mode, routeOptions, ...run }, null, 2))
     }
-    console.log(groupTable(`herdlock (${mode})`, run.results, publishedSharedCaches()))
+    const published = publishedSharedCaches()
+    console.log(groupTable(`herdlock (${mode})`, run.results, published))
     console.log(
       `\n${Object.keys(run.results).length} tests run in ` +
         `${(run.durationMs / 1000).toFixed(1)} s; cache infrastructure errors: ${run.cacheErrors.length}`,
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     }
     console.log(`proxy response errors: ${run.proxyErrors.length}`)
     for (const error of run.proxyErrors) console.log(`  ${error}`)
-    if (values.failures) console.log(`\n${failureList(run.results)}`)
+    if (values.failures) console.log(`\n${failureList(run.results, published)}`)
   } finally {
     await redis.stop()
   }

@@ -43,8 +43,14 @@ export function groupTable(
   return rows.map((row) => `| ${row.join(' | ')} |`).join('\n')
 }
 
-/** Every counted test that did not pass, by group, with the suite's message. */
-export function failureList(results: Readonly<Record<string, RawResult>>): string {
+/**
+ * Every counted test that did not pass, by group, with the suite's message and how many of the
+ * published shared caches pass it.
+ */
+export function failureList(
+  results: Readonly<Record<string, RawResult>>,
+  published: readonly PublishedCache[],
+): string {
   const lines: string[] = []
   for (const suite of SUITES) {
     const failed = suite.tests.filter(
@@ -52,7 +58,11 @@ export function failureList(results: Readonly<Record<string, RawResult>>): strin
     )
     if (failed.length === 0) continue
     lines.push(`- ${suite.name} (${suite.id}):`)
-    for (const test of failed) lines.push(`  - ${describeFailure(test.id, results)}`)
+    for (const test of failed) {
+      const peers = published.filter((cache) => outcome(test.id, cache.results) === 'pass')
+      const by = `(${peers.length}/${published.length} shared caches pass)`
+      lines.push(`  - ${describeFailure(test.id, results)} ${by}`)
+    }
   }
   return lines.join('\n')
 }
