@@ -16,7 +16,7 @@ import type {
   CacheEvents,
 } from './observe/events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
-import type { FnCache } from './fn/engine.js'
+import type { FnEngine } from './fn/engine.js'
 import type { HealthProbe, HealthReport } from './observe/health.js'
 import type { CacheFnFunction, CacheFnOptions } from './options/fn-options.js'
 import type { CacheFnResult } from './fn/result.js'
@@ -38,7 +38,7 @@ export interface CacheParts {
   readonly invalidator: Invalidator
   readonly bus: Bus
   readonly events: CacheEvents
-  readonly fn: FnCache
+  readonly fn: FnEngine
   readonly lock: DistributedLock
   /** The stats collector (detached from the events, so all zeros, with `stats: false`). */
   readonly stats: StatsCollector
@@ -53,7 +53,7 @@ export interface CacheParts {
  * `error` events.
  */
 export class Cache {
-  readonly #p: CacheParts
+  readonly #parts: CacheParts
   #closed = false
 
   readonly #direct: DirectOps
@@ -64,7 +64,7 @@ export class Cache {
    * @internal
    */
   constructor(parts: CacheParts) {
-    this.#p = parts
+    this.#parts = parts
     this.#direct = new DirectOps(parts)
   }
 
@@ -85,7 +85,7 @@ export class Cache {
     options: CacheFnOptions<T> = {},
   ): Promise<T> => {
     if (this.#closed) return Promise.reject(new CacheClosedError())
-    return this.#p.fn.value(key, fn, options)
+    return this.#parts.fn.value(key, fn, options)
   }
 
   /**
@@ -99,7 +99,7 @@ export class Cache {
     options: CacheFnOptions<T> = {},
   ): Promise<CacheFnResult<T>> => {
     if (this.#closed) return Promise.reject(new CacheClosedError())
-    return this.#p.fn.run(key, fn, options)
+    return this.#parts.fn.run(key, fn, options)
   }
 
   /** The fresh value of a key, or undefined on a miss (or when the store is unavailable). */
@@ -163,7 +163,7 @@ export class Cache {
    */
   invalidate(target: InvalidateTarget): Promise<number> {
     this.#assertOpen()
-    return this.#p.invalidator.invalidate(target)
+    return this.#parts.invalidator.invalidate(target)
   }
 
   /**
@@ -187,7 +187,7 @@ export class Cache {
    * it at start-up when that matters (tests, L1 coherence). Never rejects.
    */
   async ready(): Promise<void> {
-    await this.#p.bus.ready
+    await this.#parts.bus.ready
   }
 
   /**
@@ -196,12 +196,12 @@ export class Cache {
    * `namespaces`. All zeros, with `enabled: false`, when created with `stats: false`.
    */
   stats(): StatsSnapshot {
-    return this.#p.stats.snapshot()
+    return this.#parts.stats.snapshot()
   }
 
   /** Zero every counter and histogram (`since` becomes now). */
   resetStats(): void {
-    this.#p.stats.reset()
+    this.#parts.stats.reset()
   }
 
   /**
@@ -211,12 +211,12 @@ export class Cache {
    * it reports `down`.
    */
   health(): Promise<HealthReport> {
-    return this.#p.health.check()
+    return this.#parts.health.check()
   }
 
   /** Subscribe to a cache event. */
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
-    this.#p.events.on(event, listener)
+    this.#parts.events.on(event, listener)
     return this
   }
 
@@ -225,12 +225,12 @@ export class Cache {
    * hits, bypasses and skips are counted with everything else.
    */
   emit<E extends CacheEventName>(event: E, payload: CacheEventMap[E]): void {
-    this.#p.events.emit(event, payload)
+    this.#parts.events.emit(event, payload)
   }
 
   /** Unsubscribe from a cache event. */
   off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
-    this.#p.events.off(event, listener)
+    this.#parts.events.off(event, listener)
     return this
   }
 
@@ -238,11 +238,11 @@ export class Cache {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#p.health.close()
-    this.#p.stats.detach()
-    await this.#p.bus.close()
-    for (const close of this.#p.closers) await close()
-    if (this.#p.ownsStore) await this.#p.store.close()
+    this.#parts.health.close()
+    this.#parts.stats.detach()
+    await this.#parts.bus.close()
+    for (const close of this.#parts.closers) await close()
+    if (this.#parts.ownsStore) await this.#parts.store.close()
   }
 
   #assertOpen(): void {

@@ -6,7 +6,7 @@ import { EntryCodec } from './entries/entry-codec.js'
 import { EntryStore } from './entries/entry-store.js'
 import { CacheEvents } from './observe/events.js'
 import { SingleFlight } from './fn/single-flight.js'
-import { FnCache } from './fn/engine.js'
+import { FnEngine } from './fn/engine.js'
 import { HealthProbe } from './observe/health.js'
 import { Invalidator } from './entries/invalidation.js'
 import { Keyspace } from './entries/keyspace.js'
@@ -67,7 +67,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     l1,
   })
   const lock = openLock(resolved, store, events, log)
-  const fn = new FnCache(
+  const fn = new FnEngine(
     {
       entries,
       lock,

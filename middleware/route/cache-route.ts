@@ -11,7 +11,7 @@ import { label, replay, ttlSeconds } from './replay.js'
 import { keyFor, toRouteValue, type OriginContext } from './origin.js'
 import { urlParts, type RouteRequest, type UrlParts } from './key.js'
 import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './options.js'
-import { sideRoutes } from './side-paths.js'
+import { nonCollapsingHandlers } from './non-collapsing.js'
 import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
 import { runSubrequest, subrequestSlot } from './subrequest.js'
 
@@ -47,7 +47,7 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     cache,
     settings,
     fnOptions,
-    side: sideRoutes(cache, settings),
+    nonCollapsing: nonCollapsingHandlers(cache, settings),
     localOptions: { namespace: settings.namespace, immutable: true, silent: true },
   }
   return function herdlockCacheRoute(req, res, next) {
@@ -76,7 +76,7 @@ interface Route {
   readonly cache: Cache
   readonly settings: RouteSettings
   readonly fnOptions: CacheFnOptions<RouteValue>
-  readonly side: ReturnType<typeof sideRoutes>
+  readonly nonCollapsing: ReturnType<typeof nonCollapsingHandlers>
   /** How the L1 tier is asked (stored responses are never mutated: one shared copy). */
   readonly localOptions: LocalOptions
 }
@@ -119,16 +119,16 @@ async function serve(
   next: Next,
   plan: RequestPlan,
 ): Promise<void> {
-  const { side } = route
+  const { nonCollapsing } = route
   switch (plan.kind) {
     case 'unsafe':
-      return side.unsafe(req, res, next)
+      return nonCollapsing.unsafe(req, res, next)
     case 'bypass':
-      return side.bypass(res, next, 'client')
+      return nonCollapsing.bypass(res, next, 'client')
     case 'head':
-      return side.head(req, res, next, plan.parts, plan.key)
+      return nonCollapsing.head(req, res, next, plan.parts, plan.key)
     case 'authorized':
-      return side.authorized(req, res, next, plan.parts, plan.key)
+      return nonCollapsing.authorized(req, res, next, plan.parts, plan.key)
   }
   if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
   const { parts, key, started } = plan
@@ -177,7 +177,7 @@ async function lookup(
     if (inline) return
     if (error instanceof OriginError)
       return answerWith(ex, toStored(error.response, false, Date.now()))
-    return route.side.bypass(ex.res, ex.next, 'error')
+    return route.nonCollapsing.bypass(ex.res, ex.next, 'error')
   }
   if (inline) return // this request went to the origin itself and already has its response
   return answer(route, ex, result, revalidated, variant)
@@ -191,9 +191,9 @@ async function answer(
   variant: boolean,
 ): Promise<void> {
   const value = result.value
-  if (!isRouteValue(value)) return route.side.bypass(ex.res, ex.next, 'error')
+  if (!isRouteValue(value)) return route.nonCollapsing.bypass(ex.res, ex.next, 'error')
   if (value.kind === 'vary') {
-    if (variant) return route.side.bypass(ex.res, ex.next, 'error')
+    if (variant) return route.nonCollapsing.bypass(ex.res, ex.next, 'error')
     const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
     return lookup(route, ex, key, value.names, true)
   }

@@ -58,17 +58,17 @@ export interface DirectParts {
 
 /** Direct reads and writes (`get`, `set`, `getMany`, ...): the part of the cache without `fn`. */
 export class DirectOps {
-  readonly #p: DirectParts
+  readonly #parts: DirectParts
 
   constructor(parts: DirectParts) {
-    this.#p = parts
+    this.#parts = parts
   }
 
   getEntry<T>(key: string, options: KeyOptions): Promise<Entry<T> | undefined> {
     const started = performance.now()
     const namespace = this.#namespace(options)
-    const keys = this.#p.keyspace.entry(namespace, key)
-    return this.#p.entries
+    const keys = this.#parts.keyspace.entry(namespace, key)
+    return this.#parts.entries
       .read<T>(namespace, keys)
       .then((entry) => this.#fresh(namespace, entry, started))
   }
@@ -77,13 +77,13 @@ export class DirectOps {
   getLocal<T>(key: string, options: LocalOptions): Entry<T> | undefined {
     const started = performance.now()
     const namespace = this.#namespace(options)
-    const keys = this.#p.keyspace.entry(namespace, key)
+    const keys = this.#parts.keyspace.entry(namespace, key)
     const now = Date.now()
-    const entry = this.#p.entries.fromL1<T>(keys, now, options.immutable === true)
+    const entry = this.#parts.entries.fromL1<T>(keys, now, options.immutable === true)
     if (entry === undefined || entry.kind !== 'value' || entry.freshUntil <= now) return undefined
     if (options.silent !== true) {
       const durationMs = performance.now() - started
-      this.#p.events.emit('cache:hit', { namespace, tier: 'l1', durationMs })
+      this.#parts.events.emit('cache:hit', { namespace, tier: 'l1', durationMs })
     }
     return entry
   }
@@ -91,20 +91,20 @@ export class DirectOps {
   async set<T>(key: string, value: T, options: SetOptions): Promise<void> {
     const namespace = this.#namespace(options)
     const ttlMs = this.#ttl(options.ttl, 'ttl')
-    await this.#p.entries.write([this.#write(namespace, key, value, ttlMs, options.tags)])
+    await this.#parts.entries.write([this.#write(namespace, key, value, ttlMs, options.tags)])
   }
 
   delete(key: string, options: KeyOptions): Promise<boolean> {
     const namespace = this.#namespace(options)
-    return this.#p.entries.remove(this.#p.keyspace.entry(namespace, key))
+    return this.#parts.entries.remove(this.#parts.keyspace.entry(namespace, key))
   }
 
   async getMany<T>(keys: readonly string[], options: KeyOptions): Promise<(T | undefined)[]> {
     assertArray(keys, 'getMany() takes an array of keys')
     const started = performance.now()
     const namespace = this.#namespace(options)
-    const entryKeys = keys.map((key) => this.#p.keyspace.entry(namespace, key))
-    const entries = await this.#p.entries.readMany<T>(namespace, entryKeys)
+    const entryKeys = keys.map((key) => this.#parts.keyspace.entry(namespace, key))
+    const entries = await this.#parts.entries.readMany<T>(namespace, entryKeys)
     return entries.map((entry) => this.#fresh(namespace, entry, started)?.value)
   }
 
@@ -117,16 +117,16 @@ export class DirectOps {
         entry.ttl === undefined ? fallbackTtl : this.#ttl(entry.ttl, `entries[${i}].ttl`)
       return this.#write(namespace, entry.key, entry.value, ttlMs, entry.tags ?? options.tags)
     })
-    if (writes.length > 0) await this.#p.entries.write(writes)
+    if (writes.length > 0) await this.#parts.entries.write(writes)
   }
 
   #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
     const durationMs = performance.now() - started
     if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
-      this.#p.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
+      this.#parts.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
       return entry
     }
-    this.#p.events.emit('cache:miss', { namespace, durationMs })
+    this.#parts.events.emit('cache:miss', { namespace, durationMs })
     return undefined
   }
 
@@ -141,7 +141,7 @@ export class DirectOps {
     assertArray(tags, 'tags must be an array of strings')
     return {
       namespace,
-      keys: this.#p.keyspace.entry(namespace, key),
+      keys: this.#parts.keyspace.entry(namespace, key),
       value,
       createdAt: now,
       freshUntil: now + ttlMs,
@@ -152,11 +152,11 @@ export class DirectOps {
   }
 
   #namespace(options: KeyOptions): string {
-    return options.namespace ?? this.#p.options.namespace
+    return options.namespace ?? this.#parts.options.namespace
   }
 
   #ttl(ttl: Duration | undefined, option: string): number {
-    return ttl === undefined ? this.#p.options.defaultTtlMs : parseDuration(ttl, option)
+    return ttl === undefined ? this.#parts.options.defaultTtlMs : parseDuration(ttl, option)
   }
 }
 

@@ -6,7 +6,7 @@ import type { CacheEvents } from '../observe/events.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
 import type { L1Tier } from './l1.js'
 import type { StateLog } from '../observe/logger.js'
-import { beginCall, deleteCall, writeCalls } from './script-calls.js'
+import { beginCall, deleteCall, writeCalls } from './lua-calls.js'
 import type { ScriptReply, Store } from '../store/store.js'
 
 /** Everything the entry store works with. */
@@ -52,10 +52,10 @@ export type BeginOutcome =
  * logged once per outage, and turned into a miss / a skipped write (unless `throwOnStoreError`).
  */
 export class EntryStore {
-  readonly #d: EntryStoreDeps
+  readonly #deps: EntryStoreDeps
 
   constructor(deps: EntryStoreDeps) {
-    this.#d = deps
+    this.#deps = deps
   }
 
   /**
@@ -64,9 +64,9 @@ export class EntryStore {
    * shared by every hit.
    */
   fromL1<T>(keys: EntryKeys, now: number, immutable = false): StoredEntry<T> | undefined {
-    const slot = this.#d.l1?.get(keys.value, now)
+    const slot = this.#deps.l1?.get(keys.value, now)
     if (slot === undefined) return undefined
-    const codec = this.#d.codec
+    const codec = this.#deps.codec
     if (immutable) slot.shared ??= { value: codec.decodeValue(slot.meta, slot.payload) }
     const shared = immutable ? slot.shared : undefined
     return codec.entry<T>(slot.meta, slot.payload, slot.payload.length, 'l1', shared)
@@ -81,9 +81,10 @@ export class EntryStore {
     keys: EntryKeys,
     immutable = false,
   ): Promise<StoredEntry<T> | undefined> {
-    const local = this.#d.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
+    const local =
+      this.#deps.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
-    return this.#guard('get', undefined, () => this.#d.store.get(keys.value)).then((bytes) =>
+    return this.#guard('get', undefined, () => this.#deps.store.get(keys.value)).then((bytes) =>
       bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),
     )
   }
@@ -94,11 +95,13 @@ export class EntryStore {
     keys: readonly EntryKeys[],
   ): Promise<(StoredEntry<T> | undefined)[]> {
     const now = Date.now()
-    const local = keys.map((k) => (this.#d.l1 === undefined ? undefined : this.fromL1<T>(k, now)))
+    const local = keys.map((k) =>
+      this.#deps.l1 === undefined ? undefined : this.fromL1<T>(k, now),
+    )
     const missing = keys.filter((_, i) => local[i] === undefined)
     if (missing.length === 0) return local
     const values = missing.map((k) => k.value)
-    const all = await this.#guard('getMany', [], () => this.#d.store.getMany(values))
+    const all = await this.#guard('getMany', [], () => this.#deps.store.getMany(values))
     let next = 0
     return keys.map((k, i) => {
       if (local[i] !== undefined) return local[i]
@@ -109,9 +112,9 @@ export class EntryStore {
 
   /** Write entries (fenced, with their tags) in one round trip. Throws only SerializationError. */
   async write(writes: readonly EntryWrite[]): Promise<WriteOutcome[]> {
-    const calls = writes.map((w) => writeCalls(this.#d, w))
+    const calls = writes.map((w) => writeCalls(this.#deps, w))
     const flat = calls.flatMap((c) => c.calls)
-    const replies = await this.#guard('set', undefined, () => this.#d.store.run(flat))
+    const replies = await this.#guard('set', undefined, () => this.#deps.store.run(flat))
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
     let index = 0
     return calls.map(({ calls: group, bytes, payload }, i) => {
@@ -120,36 +123,44 @@ export class EntryStore {
       const write = writes[i]!
       const outcome = this.#writeOutcome(write.namespace, reply, bytes)
       if (outcome.status === 'written') this.#keepInL1(write, outcome.fence, payload)
-      else this.#d.l1?.delete(write.keys.value)
+      else this.#deps.l1?.delete(write.keys.value)
       return outcome
     })
   }
 
   #keepInL1(write: EntryWrite, fence: number, payload: Buffer): void {
     const { namespace, keys, createdAt, freshUntil, staleUntil, kind, tags } = write
-    const meta = { createdAt, freshUntil, staleUntil, fence, kind, codec: this.#d.codec.name, tags }
-    this.#d.l1?.set(keys.value, namespace, meta, payload, Date.now())
+    const meta = {
+      createdAt,
+      freshUntil,
+      staleUntil,
+      fence,
+      kind,
+      codec: this.#deps.codec.name,
+      tags,
+    }
+    this.#deps.l1?.set(keys.value, namespace, meta, payload, Date.now())
   }
 
   /** Drop a namespace from the local L1 tier (after invalidating it in the store). */
   forgetNamespace(namespace: string): void {
-    this.#d.l1?.clearNamespace(namespace)
+    this.#deps.l1?.clearNamespace(namespace)
   }
 
   /** Delete one entry and take a new fence (in-flight writes for it are refused). */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
-    this.#d.l1?.delete(keys.value)
-    const call = deleteCall(this.#d, keys, publish)
-    const [deleted] = (await this.#guard('delete', [0], () => this.#d.store.run([call]))) ?? []
+    this.#deps.l1?.delete(keys.value)
+    const call = deleteCall(this.#deps, keys, publish)
+    const [deleted] = (await this.#guard('delete', [0], () => this.#deps.store.run([call]))) ?? []
     return Number(deleted) > 0
   }
 
   /** Delete many entries; resolves to how many existed. */
   async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
     if (keys.length === 0) return 0
-    for (const k of keys) this.#d.l1?.delete(k.value)
-    const calls = keys.map((k) => deleteCall(this.#d, k, publish))
-    const replies = await this.#guard('delete', [], () => this.#d.store.run(calls))
+    for (const k of keys) this.#deps.l1?.delete(k.value)
+    const calls = keys.map((k) => deleteCall(this.#deps, k, publish))
+    const replies = await this.#guard('delete', [], () => this.#deps.store.run(calls))
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
@@ -163,8 +174,8 @@ export class EntryStore {
     now: number,
     createdAfter = 0,
   ): Promise<BeginOutcome> {
-    const call = beginCall(this.#d, keys, now, createdAfter)
-    const replies = await this.#guard('begin', undefined, () => this.#d.store.run([call]))
+    const call = beginCall(this.#deps, keys, now, createdAfter)
+    const replies = await this.#guard('begin', undefined, () => this.#deps.store.run([call]))
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
     const [fence, bytes] = reply
@@ -177,22 +188,22 @@ export class EntryStore {
 
   /** Run a store operation under the breaker and the fail-open policy. */
   #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
-    const breaker = this.#d.breaker
+    const breaker = this.#deps.breaker
     if (breaker !== undefined && !breaker.allow()) {
-      if (this.#d.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
+      if (this.#deps.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
       return Promise.resolve(fallback)
     }
     return work().then(
       (result) => {
         breaker?.success()
-        this.#d.log.up('store')
+        this.#deps.log.up('store')
         return result
       },
       (error: unknown) => {
         breaker?.failure()
-        this.#d.log.down('store', error as Error)
-        this.#d.events.emit('error', { source: 'store', operation, error: error as Error })
-        if (this.#d.throwOnStoreError) throw error
+        this.#deps.log.down('store', error as Error)
+        this.#deps.events.emit('error', { source: 'store', operation, error: error as Error })
+        if (this.#deps.throwOnStoreError) throw error
         return fallback
       },
     )
@@ -200,12 +211,12 @@ export class EntryStore {
 
   #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): StoredEntry<T> | undefined {
     try {
-      const entry = this.#d.codec.decode<T>(bytes)
-      this.#d.l1?.set(keys.value, namespace, entry, entry.payload, Date.now())
+      const entry = this.#deps.codec.decode<T>(bytes)
+      this.#deps.l1?.set(keys.value, namespace, entry, entry.payload, Date.now())
       return entry
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error
-      this.#d.events.emit('cache:corrupt', { namespace, error })
+      this.#deps.events.emit('cache:corrupt', { namespace, error })
       // A corrupt or foreign entry is a miss; remove it so it is rewritten.
       void this.remove(keys, false)
       return undefined
@@ -216,10 +227,10 @@ export class EntryStore {
     const [ok, fence] = reply
     const fenceNumber = Number(String(fence))
     if (Number(ok) === 1) {
-      this.#d.events.emit('cache:set', { namespace, bytes })
+      this.#deps.events.emit('cache:set', { namespace, bytes })
       return { status: 'written', fence: fenceNumber, bytes }
     }
-    this.#d.events.emit('fence:rejected', { namespace })
+    this.#deps.events.emit('fence:rejected', { namespace })
     return { status: 'rejected', fence: fenceNumber }
   }
 }

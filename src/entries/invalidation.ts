@@ -49,10 +49,10 @@ export interface InvalidatorDeps {
  * the old data back, and other instances hear about it on the bus.
  */
 export class Invalidator {
-  readonly #d: InvalidatorDeps
+  readonly #deps: InvalidatorDeps
 
   constructor(deps: InvalidatorDeps) {
-    this.#d = deps
+    this.#deps = deps
   }
 
   /** Invalidate a target; resolves to the number of entries removed. */
@@ -69,25 +69,27 @@ export class Invalidator {
     throw new InvalidKeyError('invalidate() takes { key }, { namespace }, { tags } or { pattern }')
   }
 
-  async #key(key: string, namespace = this.#d.defaultNamespace): Promise<number> {
-    const removed = (await this.#d.entries.remove(this.#d.keyspace.entry(namespace, key))) ? 1 : 0
-    this.#d.events.emit('cache:invalidate', { namespace, by: 'key', removed })
+  async #key(key: string, namespace = this.#deps.defaultNamespace): Promise<number> {
+    const removed = (await this.#deps.entries.remove(this.#deps.keyspace.entry(namespace, key)))
+      ? 1
+      : 0
+    this.#deps.events.emit('cache:invalidate', { namespace, by: 'key', removed })
     return removed
   }
 
   async #namespace(namespace: string): Promise<number> {
-    const removed = await this.#scanAndRemove(this.#d.keyspace.namespacePattern(namespace))
-    this.#d.entries.forgetNamespace(namespace)
-    await this.#d.bus.publish({ type: 'cleared', origin: this.#d.bus.origin, namespace })
-    this.#d.events.emit('cache:invalidate', { namespace, by: 'namespace', removed })
+    const removed = await this.#scanAndRemove(this.#deps.keyspace.namespacePattern(namespace))
+    this.#deps.entries.forgetNamespace(namespace)
+    await this.#deps.bus.publish({ type: 'cleared', origin: this.#deps.bus.origin, namespace })
+    this.#deps.events.emit('cache:invalidate', { namespace, by: 'namespace', removed })
     return removed
   }
 
-  async #pattern(glob: string, namespace = this.#d.defaultNamespace): Promise<number> {
-    const removed = await this.#scanAndRemove(this.#d.keyspace.keyPattern(namespace, glob))
-    this.#d.entries.forgetNamespace(namespace)
-    await this.#d.bus.publish({ type: 'cleared', origin: this.#d.bus.origin, namespace })
-    this.#d.events.emit('cache:invalidate', { namespace, by: 'pattern', removed })
+  async #pattern(glob: string, namespace = this.#deps.defaultNamespace): Promise<number> {
+    const removed = await this.#scanAndRemove(this.#deps.keyspace.keyPattern(namespace, glob))
+    this.#deps.entries.forgetNamespace(namespace)
+    await this.#deps.bus.publish({ type: 'cleared', origin: this.#deps.bus.origin, namespace })
+    this.#deps.events.emit('cache:invalidate', { namespace, by: 'pattern', removed })
     return removed
   }
 
@@ -97,11 +99,11 @@ export class Invalidator {
     }
     const calls = tags.map((tag) => ({
       script: tagTakeScript,
-      keys: [this.#d.keyspace.tagSet(checkTag(tag))],
+      keys: [this.#deps.keyspace.tagSet(checkTag(tag))],
       args: [],
     }))
-    const replies = await this.#d.store.run(calls).catch((error: unknown) => {
-      this.#d.events.emit('error', {
+    const replies = await this.#deps.store.run(calls).catch((error: unknown) => {
+      this.#deps.events.emit('error', {
         source: 'store',
         operation: 'invalidate',
         error: error as Error,
@@ -109,9 +111,9 @@ export class Invalidator {
       return [] as ScriptReply[]
     })
     const members = new Set(replies.flatMap((reply) => (reply as Buffer[]).map(String)))
-    const entries = [...members].flatMap((name) => this.#d.keyspace.entryOf(name) ?? [])
-    const removed = await this.#d.entries.removeMany(entries, true)
-    this.#d.events.emit('cache:invalidate', { by: 'tags', removed })
+    const entries = [...members].flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
+    const removed = await this.#deps.entries.removeMany(entries, true)
+    this.#deps.events.emit('cache:invalidate', { by: 'tags', removed })
     return removed
   }
 
@@ -119,21 +121,21 @@ export class Invalidator {
   async #scanAndRemove(pattern: string): Promise<number> {
     let removed = 0
     try {
-      for await (const names of this.#d.store.scan(pattern)) {
+      for await (const names of this.#deps.store.scan(pattern)) {
         // Dedupe within a batch only (value and fence of one entry); a repeat across batches
         // deletes nothing and counts 0, and memory stays bounded on huge namespaces.
         const seen = new Set<string>()
         const batch: EntryKeys[] = []
         for (const name of names) {
-          const entry = this.#d.keyspace.entryOf(name)
+          const entry = this.#deps.keyspace.entryOf(name)
           if (entry === undefined || seen.has(entry.value)) continue
           seen.add(entry.value)
           batch.push(entry)
         }
-        removed += await this.#d.entries.removeMany(batch, false)
+        removed += await this.#deps.entries.removeMany(batch, false)
       }
     } catch (error) {
-      this.#d.events.emit('error', {
+      this.#deps.events.emit('error', {
         source: 'store',
         operation: 'invalidate',
         error: error as Error,

@@ -1,31 +1,27 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
 import { WaitTimeoutError } from '../errors.js'
-import type { FnPlan } from '../options/fn-options.js'
-import {
-  fromEntry,
-  fromWire,
-  settle,
-  staleIfError,
-  type CacheFnResult,
-  type FnDeps,
-} from './result.js'
-import type { LockHandle } from '../lock/lock.js'
+import type { FnCall } from './call.js'
+import { lead, runDirect } from './leader.js'
+import { fromEntry, type CacheFnResult } from './result.js'
+import { settle, staleIfError } from './settle.js'
 import type { Waiter } from './waiters.js'
-
-/** How a waiter can stop waiting and compute itself. */
-export interface FollowerExits<T> {
-  /** Become the holder (after a takeover). */
-  lead(handle: LockHandle): Promise<CacheFnResult<T>>
-  /** Compute without the lock (wait timeout); the write is fenced. */
-  fallback(): Promise<CacheFnResult<T>>
-  /** Run without the lock and without storing (the holder's result was not storable). */
-  direct(): Promise<CacheFnResult<T>>
-}
+import { fromWire } from './wire-error.js'
 
 /** First safety-net poll; pub/sub normally wakes the waiter long before. */
 const FIRST_POLL_MS = 50
 /** Longest gap between safety-net polls. */
 const MAX_POLL_MS = 1_000
+
+/** One wait for another instance's computation: what every step of the wait needs. */
+interface Wait<T> {
+  readonly call: FnCall<T>
+  /** The entry being replaced, if any: served when the holder fails and stale-if-error allows. */
+  readonly stale: StoredEntry<T> | undefined
+  /** Registered before the first re-check, so a notice sent in between is kept. */
+  readonly waiter: Waiter
+  /** When the wait began: `waitTimeout` and `fn:wait` durations count from here. */
+  readonly started: number
+}
 
 /**
  * The waiting side of cacheFn: another instance holds the lock, so wait for its "written" or
@@ -35,51 +31,47 @@ const MAX_POLL_MS = 1_000
  * expired), exactly one waiter takes the lock over. Every wait ends by `waitTimeout`.
  */
 export async function follow<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
+  call: FnCall<T>,
   stale: StoredEntry<T> | undefined,
-  exits: FollowerExits<T>,
 ): Promise<CacheFnResult<T>> {
-  const waiter = d.waiters.register(plan.keys.value)
-  const started = performance.now()
+  const waiter = call.deps.waiters.register(call.plan.keys.value)
+  const wait: Wait<T> = { call, stale, waiter, started: performance.now() }
   try {
-    const first = await check(d, plan, stale, exits, started, undefined)
+    const first = await check(wait, undefined)
     if (first !== undefined) return first
-    return await waitLoop(d, plan, stale, exits, waiter, started)
+    return await waitLoop(wait)
   } finally {
     waiter.close()
   }
 }
 
-async function waitLoop<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  stale: StoredEntry<T> | undefined,
-  exits: FollowerExits<T>,
-  waiter: Waiter,
-  started: number,
-): Promise<CacheFnResult<T>> {
+/**
+ * Sleep until a notice or the next poll, then act: a "failed" notice fails the wait (or serves
+ * the stale value), "pass" runs the function directly, "deleted" waits on, anything else
+ * re-reads the store. A poll that finds the holder's lock expired tries a takeover.
+ */
+async function waitLoop<T>(w: Wait<T>): Promise<CacheFnResult<T>> {
   let delay = FIRST_POLL_MS
   for (;;) {
-    const left = started + plan.waitTimeoutMs - performance.now()
-    if (left <= 0) return timedOut(d, plan, exits, started)
-    const wake = await waiter.next(Math.max(1, Math.min(withJitter(delay), left)))
+    const left = w.started + w.call.plan.waitTimeoutMs - performance.now()
+    if (left <= 0) return timedOut(w)
+    const wake = await w.waiter.next(Math.max(1, Math.min(withJitter(delay), left)))
     if (wake.by === 'message') {
       const { message } = wake
       if (message.type === 'failed') {
-        report(d, plan, started, 'error')
-        return failed(d, plan, stale, () => Promise.reject(fromWire(message.error)))
+        report(w, 'error')
+        return failed(w, () => Promise.reject(fromWire(message.error)))
       }
-      if (message.type === 'pass') return settled(d, plan, started, exits.direct())
+      if (message.type === 'pass') return settled(w, runDirect(w.call))
       if (message.type === 'deleted') continue
     }
     const by = wake.by === 'message' ? 'message' : 'poll'
-    const answer = await check(d, plan, stale, exits, started, by)
+    const answer = await check(w, by)
     if (answer !== undefined) return answer
     if (by === 'poll') {
-      const remaining = await holderRemaining(d, plan)
+      const remaining = await holderRemaining(w.call)
       if (remaining === 0) {
-        const takeover = await tryTakeover(d, plan, exits)
+        const takeover = await tryTakeover(w)
         if (takeover !== undefined) return takeover
       }
       delay = nextDelay(delay, remaining)
@@ -87,99 +79,85 @@ async function waitLoop<T>(
   }
 }
 
-/** Re-read the store; an answer when the computation we wait for has landed. */
+/**
+ * Re-read the store; an answer when the computation we wait for has landed (a value, a cached
+ * failure, or a pass marker), undefined to keep waiting. `by` says what woke us (reported as
+ * `fn:woken`); undefined for the first check, made before any wait.
+ */
 async function check<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  stale: StoredEntry<T> | undefined,
-  exits: FollowerExits<T>,
-  started: number,
+  w: Wait<T>,
   by: 'message' | 'poll' | undefined,
 ): Promise<CacheFnResult<T> | undefined> {
-  const entry = await d.entries.read<T>(plan.namespace, plan.keys)
+  const { plan, deps } = w.call
+  const entry = await deps.entries.read<T>(plan.namespace, plan.keys)
   const found = settle(entry, Date.now())
   if (found === undefined) return undefined
-  if (by !== undefined) d.events.emit('fn:woken', { namespace: plan.namespace, by })
+  if (by !== undefined) deps.events.emit('fn:woken', { namespace: plan.namespace, by })
   if (found.kind === 'value') {
-    report(d, plan, started, 'value')
+    report(w, 'value')
     return fromEntry(found.entry, 'hit')
   }
-  if (found.kind === 'pass') return settled(d, plan, started, exits.direct())
-  report(d, plan, started, 'error')
-  return failed(d, plan, stale, () => Promise.reject(found.error))
+  if (found.kind === 'pass') return settled(w, runDirect(w.call))
+  report(w, 'error')
+  return failed(w, () => Promise.reject(found.error))
 }
 
-async function holderRemaining<T>(d: FnDeps, plan: FnPlan<T>): Promise<number | undefined> {
+/** How long the holder still has its lock (0: gone); undefined when the lock cannot tell. */
+async function holderRemaining<T>(call: FnCall<T>): Promise<number | undefined> {
   try {
-    return await d.lock.remaining(plan.keys.lock)
+    return await call.deps.lock.remaining(call.plan.keys.lock)
   } catch (error) {
-    d.events.emit('error', { source: 'lock', operation: 'remaining', error: error as Error })
+    call.deps.events.emit('error', {
+      source: 'lock',
+      operation: 'remaining',
+      error: error as Error,
+    })
     return undefined
   }
 }
 
-async function tryTakeover<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  exits: FollowerExits<T>,
-): Promise<CacheFnResult<T> | undefined> {
-  let handle: LockHandle | undefined
-  try {
-    handle = await d.lock.tryAcquire(plan.keys.lock, plan.lockTtlMs)
-  } catch (error) {
-    d.events.emit('error', { source: 'lock', operation: 'acquire', error: error as Error })
-    return undefined
-  }
-  if (handle === undefined) return undefined
-  d.events.emit('lock:takeover', { namespace: plan.namespace })
-  return exits.lead(handle)
+/** Take the expired holder's place: compute as the new holder, or undefined when another waiter won. */
+async function tryTakeover<T>(w: Wait<T>): Promise<CacheFnResult<T> | undefined> {
+  return w.call.acquireOnce<CacheFnResult<T> | undefined>('takeover', {
+    acquired: (handle) => lead(w.call, w.stale, handle, 'takeover'),
+    contended: () => undefined,
+    failed: () => undefined,
+  })
 }
 
-async function timedOut<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  exits: FollowerExits<T>,
-  started: number,
-): Promise<CacheFnResult<T>> {
-  report(d, plan, started, 'timeout')
-  if ((await holderRemaining(d, plan)) === 0) {
-    const takeover = await tryTakeover(d, plan, exits)
+/**
+ * `waitTimeout` passed: take over if the holder is gone, else throw (`onWaitTimeout: 'throw'`)
+ * or compute without the lock (`'run'`; the write is fenced, so the newest computation wins).
+ */
+async function timedOut<T>(w: Wait<T>): Promise<CacheFnResult<T>> {
+  report(w, 'timeout')
+  if ((await holderRemaining(w.call)) === 0) {
+    const takeover = await tryTakeover(w)
     if (takeover !== undefined) return takeover
   }
+  const { plan } = w.call
   if (plan.onWaitTimeout === 'throw') throw new WaitTimeoutError(plan.waitTimeoutMs)
-  return exits.fallback()
+  return lead(w.call, w.stale, undefined, 'wait-timeout')
 }
 
-function failed<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  stale: StoredEntry<T> | undefined,
-  reject: () => Promise<CacheFnResult<T>>,
-): Promise<CacheFnResult<T>> {
-  const fallback = staleIfError(plan, stale)
+/** The holder failed: serve the stale value when stale-if-error allows it, else `reject()`. */
+function failed<T>(w: Wait<T>, reject: () => Promise<CacheFnResult<T>>): Promise<CacheFnResult<T>> {
+  const fallback = staleIfError(w.call.plan, w.stale)
   if (fallback === undefined) return reject()
-  d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'error' })
+  w.call.deps.events.emit('cache:stale', { namespace: w.call.namespace, reason: 'error' })
   return Promise.resolve(fromEntry(fallback, 'stale'))
 }
 
-function settled<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  started: number,
-  result: Promise<CacheFnResult<T>>,
-): Promise<CacheFnResult<T>> {
-  report(d, plan, started, 'value')
+/** The wait ended with a value of our own making (`result`): report it as a value. */
+function settled<T>(w: Wait<T>, result: Promise<CacheFnResult<T>>): Promise<CacheFnResult<T>> {
+  report(w, 'value')
   return result
 }
 
-function report<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  started: number,
-  outcome: 'value' | 'error' | 'timeout',
-): void {
-  const durationMs = performance.now() - started
-  d.events.emit('fn:wait', { namespace: plan.namespace, durationMs, outcome })
+/** Report how the wait ended (`fn:wait`), timed from its start. */
+function report<T>(w: Wait<T>, outcome: 'value' | 'error' | 'timeout'): void {
+  const durationMs = performance.now() - w.started
+  w.call.deps.events.emit('fn:wait', { namespace: w.call.namespace, durationMs, outcome })
 }
 
 /** Back off, but never sleep past the moment the holder's lock would expire. */
@@ -188,6 +166,7 @@ function nextDelay(delay: number, remaining: number | undefined): number {
   return remaining !== undefined && remaining > 0 ? Math.min(doubled, remaining + 5) : doubled
 }
 
+/** ±20% jitter, so waiters polling the same key spread out. */
 function withJitter(ms: number): number {
   return ms * (0.8 + Math.random() * 0.4)
 }

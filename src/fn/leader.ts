@@ -1,17 +1,11 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
 import { HardTimeoutError } from '../errors.js'
-import type { CacheFnFunction, FnPlan } from '../options/fn-options.js'
-import {
-  computed,
-  fromEntry,
-  staleIfError,
-  type CacheFnResult,
-  type FnDeps,
-  type RunReason,
-} from './result.js'
 import type { LockHandle } from '../lock/lock.js'
-import { announceFailure, storeResult } from './publish.js'
+import type { Computation, FnCall } from './call.js'
+import { computed, fromEntry, type CacheFnResult, type RunReason } from './result.js'
 import { runFunction, softTimeout, type FunctionOutcome } from './run-fn.js'
+import { staleIfError } from './settle.js'
+import { announceFailure, storeResult } from './store-result.js'
 
 /**
  * The computing side of cacheFn: re-check and take a fence, run the function (extending the
@@ -20,18 +14,18 @@ import { runFunction, softTimeout, type FunctionOutcome } from './run-fn.js'
  * fenced either way, so the newest computation wins.
  */
 export async function lead<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  fn: CacheFnFunction<T>,
+  call: FnCall<T>,
   stale: StoredEntry<T> | undefined,
   handle: LockHandle | undefined,
   reason: RunReason,
 ): Promise<CacheFnResult<T>> {
+  const { entries, events } = call.deps
+  const { plan } = call
   let begin
   try {
     // A refresh of a still-fresh value (eager refresh) only yields to a newer entry.
     const createdAfter = stale !== undefined && stale.freshUntil > Date.now() ? stale.createdAt : 0
-    begin = await d.entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter)
+    begin = await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter)
   } catch (error) {
     await handle?.release()
     throw error
@@ -44,120 +38,89 @@ export async function lead<T>(
   const fence = begin.status === 'fence' ? begin.fence : undefined
   // Without the store (re-check failed) or the lock, nothing is shared: the caller should know.
   const degraded = begin.status === 'failed' || reason === 'fallback'
-  const work = compute(d, plan, fn, stale, fence, handle, reason, degraded).then((result) =>
-    degraded ? { ...result, degraded } : result,
-  )
+  const computation: Computation<T> = { call, stale, handle, reason, fence, degraded }
+  const work = compute(computation).then((result) => (degraded ? { ...result, degraded } : result))
   const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
   return softTimeout(work, plan.softTimeoutMs, fallback, () => {
-    d.events.emit('fn:timeout', { namespace: plan.namespace, kind: 'soft' })
-    d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'timeout' })
+    events.emit('fn:timeout', { namespace: plan.namespace, kind: 'soft' })
+    events.emit('cache:stale', { namespace: plan.namespace, reason: 'timeout' })
   })
 }
 
 /** Run the function without the lock and without storing (after a "pass" notice). */
-export async function runDirect<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  fn: CacheFnFunction<T>,
-): Promise<CacheFnResult<T>> {
+export async function runDirect<T>(call: FnCall<T>): Promise<CacheFnResult<T>> {
   const started = performance.now()
   try {
-    const { value } = await runFunction(fn, plan, undefined)
-    reportRun(d, plan, started, true, 'pass')
+    const { value } = await runFunction(call.fn, call.plan, undefined)
+    call.reportRun(started, true, 'pass')
     return computed(value)
   } catch (error) {
-    reportRun(d, plan, started, false, 'pass')
+    call.reportRun(started, false, 'pass')
     throw error
   }
 }
 
-async function compute<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  fn: CacheFnFunction<T>,
-  stale: StoredEntry<T> | undefined,
-  fence: number | undefined,
-  handle: LockHandle | undefined,
-  reason: RunReason,
-  degraded: boolean,
-): Promise<CacheFnResult<T>> {
-  const heartbeat = handle === undefined ? undefined : keepAlive(d, plan, handle)
+async function compute<T>(c: Computation<T>): Promise<CacheFnResult<T>> {
+  const heartbeat = c.handle === undefined ? undefined : keepAlive(c.call, c.handle)
   const started = performance.now()
   try {
     let outcome: FunctionOutcome<T>
     try {
-      outcome = await runFunction(
-        fn,
-        plan,
-        stale?.kind === 'value' ? stale.value : undefined,
-        degraded,
-      )
+      const staleValue = c.stale?.kind === 'value' ? c.stale.value : undefined
+      outcome = await runFunction(c.call.fn, c.call.plan, staleValue, c.degraded)
     } catch (error) {
       heartbeat?.stop()
-      return await onFailure(d, plan, error, stale, fence, started, reason)
+      return await onFailure(c, error, started)
     }
     heartbeat?.stop()
-    reportRun(d, plan, started, true, reason)
-    return await storeResult(d, outcome, fence)
+    c.call.reportRun(started, true, c.reason)
+    return await storeResult(c, outcome)
   } finally {
     // Released only after the write: a new holder must find the value, not recompute it.
-    await handle?.release()
+    await c.handle?.release()
   }
 }
 
 async function onFailure<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
+  c: Computation<T>,
   error: unknown,
-  stale: StoredEntry<T> | undefined,
-  fence: number | undefined,
   started: number,
-  reason: RunReason,
 ): Promise<CacheFnResult<T>> {
-  reportRun(d, plan, started, false, reason)
+  const { call } = c
+  call.reportRun(started, false, c.reason)
   if (error instanceof HardTimeoutError) {
-    d.events.emit('fn:timeout', { namespace: plan.namespace, kind: 'hard' })
+    call.deps.events.emit('fn:timeout', { namespace: call.namespace, kind: 'hard' })
   }
-  await announceFailure(d, plan, error, fence)
-  const fallback = staleIfError(plan, stale)
+  await announceFailure(c, error)
+  const fallback = staleIfError(call.plan, c.stale)
   if (fallback === undefined) throw error
-  d.events.emit('cache:stale', { namespace: plan.namespace, reason: 'error' })
+  call.deps.events.emit('cache:stale', { namespace: call.namespace, reason: 'error' })
   return fromEntry(fallback, 'stale')
 }
 
 /** Extend the lock every third of its lifetime while the function runs. */
-function keepAlive<T>(d: FnDeps, plan: FnPlan<T>, handle: LockHandle): { stop(): void } {
+function keepAlive<T>(call: FnCall<T>, handle: LockHandle): { stop(): void } {
+  const { lockTtlMs } = call.plan
   let timer: NodeJS.Timeout | undefined
   let stopped = false
   const tick = (): void => {
-    handle.extend(plan.lockTtlMs).then(
+    handle.extend(lockTtlMs).then(
       (held) => {
         if (stopped) return
         if (!held) {
-          d.events.emit('lock:lost', { namespace: plan.namespace })
+          call.deps.events.emit('lock:lost', { namespace: call.namespace })
           return
         }
-        timer = setTimeout(tick, plan.lockTtlMs / 3)
+        timer = setTimeout(tick, lockTtlMs / 3)
       },
       () => undefined,
     )
   }
-  timer = setTimeout(tick, plan.lockTtlMs / 3)
+  timer = setTimeout(tick, lockTtlMs / 3)
   return {
     stop: () => {
       stopped = true
       clearTimeout(timer)
     },
   }
-}
-
-function reportRun<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  started: number,
-  ok: boolean,
-  reason: RunReason,
-): void {
-  const durationMs = performance.now() - started
-  d.events.emit('fn:run', { namespace: plan.namespace, durationMs, ok, reason })
 }

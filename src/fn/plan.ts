@@ -26,8 +26,8 @@ export function resolveFnDefaults(
   const d = (name: string): string => `cacheFn.${name}`
   return Object.freeze({
     ttlMs: defaults.ttl === undefined ? defaultTtlMs : parseDuration(defaults.ttl, d('ttl')),
-    swrMs: optional(defaults.staleWhileRevalidate, d('staleWhileRevalidate')) ?? 0,
-    sieMs: optional(defaults.staleIfError, d('staleIfError')) ?? 0,
+    staleWhileRevalidateMs: optional(defaults.staleWhileRevalidate, d('staleWhileRevalidate')) ?? 0,
+    staleIfErrorMs: optional(defaults.staleIfError, d('staleIfError')) ?? 0,
     eagerRefresh: checkFraction(defaults.eagerRefresh, d('eagerRefresh')),
     lockTtlMs: parseDuration(defaults.lockTtl ?? CACHE_FN_DEFAULTS.lockTtl, d('lockTtl')),
     waitTimeoutMs: parseDuration(
@@ -65,8 +65,12 @@ export function planCall<T>(
     namespace,
     keys: context.keyspace.entry(namespace, key),
     ttlMs: positive(options.ttl, 'ttl', defaults.ttlMs),
-    swrMs: orZero(options.staleWhileRevalidate, 'staleWhileRevalidate', defaults.swrMs),
-    sieMs: orZero(options.staleIfError, 'staleIfError', defaults.sieMs),
+    staleWhileRevalidateMs: orZero(
+      options.staleWhileRevalidate,
+      'staleWhileRevalidate',
+      defaults.staleWhileRevalidateMs,
+    ),
+    staleIfErrorMs: orZero(options.staleIfError, 'staleIfError', defaults.staleIfErrorMs),
     eagerRefresh:
       options.eagerRefresh === undefined
         ? defaults.eagerRefresh
@@ -135,13 +139,13 @@ export function adjustPlan<T>(plan: FnPlan<T>, options: ResultOptions): FnPlan<T
     ...plan,
     ttlMs: options.ttl === undefined ? plan.ttlMs : parseDuration(options.ttl, 'ttl'),
     tags: options.tags === undefined ? plan.tags : checkTags(options.tags),
-    swrMs:
+    staleWhileRevalidateMs:
       options.staleWhileRevalidate === undefined
-        ? plan.swrMs
+        ? plan.staleWhileRevalidateMs
         : parseDuration(options.staleWhileRevalidate, 'staleWhileRevalidate', { allowZero: true }),
-    sieMs:
+    staleIfErrorMs:
       options.staleIfError === undefined
-        ? plan.sieMs
+        ? plan.staleIfErrorMs
         : parseDuration(options.staleIfError, 'staleIfError', { allowZero: true }),
   }
 }

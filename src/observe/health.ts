@@ -83,22 +83,22 @@ export interface HealthSettings {
  * one PING per interval (concurrent callers share one probe).
  */
 export class HealthProbe {
-  readonly #d: HealthDeps
-  readonly #s: HealthSettings
+  readonly #deps: HealthDeps
+  readonly #settings: HealthSettings
   #last: { readonly startedAt: number; readonly report: HealthReport } | undefined
   #pending: Promise<HealthReport> | undefined
   #closed = false
 
   constructor(deps: HealthDeps, settings: HealthSettings) {
-    this.#d = deps
-    this.#s = settings
+    this.#deps = deps
+    this.#settings = settings
   }
 
   /** The latest report, probing again when it is older than the interval. Never rejects. */
   check(): Promise<HealthReport> {
-    if (this.#closed) return Promise.resolve(closedReport(this.#d))
+    if (this.#closed) return Promise.resolve(closedReport(this.#deps))
     const now = performance.now()
-    if (this.#last !== undefined && now - this.#last.startedAt < this.#s.intervalMs) {
+    if (this.#last !== undefined && now - this.#last.startedAt < this.#settings.intervalMs) {
       return Promise.resolve(this.#last.report)
     }
     this.#pending ??= this.#probe(now).finally(() => (this.#pending = undefined))
@@ -114,7 +114,7 @@ export class HealthProbe {
     const checkedAt = new Date().toISOString()
     const [store, lock] = await Promise.all([this.#probeStore(), this.#probeLock()])
     const subscriber = { up: this.#subscribed() }
-    const breaker = { state: this.#d.breaker?.state ?? ('disabled' as const) }
+    const breaker = { state: this.#deps.breaker?.state ?? ('disabled' as const) }
     const problems = describeProblems(store, subscriber.up, lock, breaker.state)
     const status: HealthStatus = !store.up ? 'down' : problems.length > 0 ? 'degraded' : 'ok'
     const report = { status, checkedAt, store, subscriber, lock, breaker, problems }
@@ -124,7 +124,7 @@ export class HealthProbe {
 
   #subscribed(): boolean {
     try {
-      return this.#d.bus.subscribed && this.#d.store.status().subscriberReady
+      return this.#deps.bus.subscribed && this.#deps.store.status().subscriberReady
     } catch {
       // A custom Store without status(): a probe must report, never throw.
       return false
@@ -132,9 +132,9 @@ export class HealthProbe {
   }
 
   async #probeStore(): Promise<HealthReport['store']> {
-    const kind = this.#d.store.kind
+    const kind = this.#deps.store.kind
     try {
-      const latencyMs = await deadline(this.#d.store.ping(), this.#s.timeoutMs)
+      const latencyMs = await deadline(this.#deps.store.ping(), this.#settings.timeoutMs)
       return { kind, up: true, latencyMs: round(latencyMs) }
     } catch (error) {
       return { kind, up: false, latencyMs: null, error: sanitize(error) }
@@ -144,7 +144,7 @@ export class HealthProbe {
   async #probeLock(): Promise<HealthReport['lock']> {
     let health: LockHealth
     try {
-      health = await deadline(this.#d.lock.health(), this.#s.timeoutMs)
+      health = await deadline(this.#deps.lock.health(), this.#settings.timeoutMs)
     } catch (error) {
       return { quorum: false, nodes: [], error: sanitize(error) }
     }

@@ -122,8 +122,8 @@ export interface FnPlan<T> {
   readonly namespace: string
   readonly keys: EntryKeys
   readonly ttlMs: number
-  readonly swrMs: number
-  readonly sieMs: number
+  readonly staleWhileRevalidateMs: number
+  readonly staleIfErrorMs: number
   readonly eagerRefresh: number | undefined
   readonly lockTtlMs: number
   readonly waitTimeoutMs: number
@@ -155,8 +155,8 @@ export const CACHE_FN_DEFAULTS = Object.freeze({
 export type ResolvedFnDefaults = Pick<
   FnPlan<unknown>,
   | 'ttlMs'
-  | 'swrMs'
-  | 'sieMs'
+  | 'staleWhileRevalidateMs'
+  | 'staleIfErrorMs'
   | 'eagerRefresh'
   | 'lockTtlMs'
   | 'waitTimeoutMs'

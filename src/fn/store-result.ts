@@ -1,73 +1,77 @@
 import type { EntryWrite } from '../entries/entry-store.js'
 import { SerializationError } from '../errors.js'
 import type { FnPlan } from '../options/fn-options.js'
-import { computed, toWire, type CacheFnResult, type FnDeps } from './result.js'
+import type { Computation } from './call.js'
+import { computed, type CacheFnResult } from './result.js'
 import type { FunctionOutcome } from './run-fn.js'
+import { toWire } from './wire-error.js'
 
 /**
  * How a computed result leaves the holder: stored under its fence (or a "pass" / failure
- * notice when it is not stored), so every waiter, here or elsewhere, learns the outcome.
+ * marker or notice when it is not stored), so every waiter, here or elsewhere, learns the
+ * outcome.
  */
 
 /** Tell waiting instances (they fail the same way instead of each re-running the function). */
-export async function announceFailure<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  error: unknown,
-  fence: number | undefined,
-): Promise<void> {
+export async function announceFailure<T>(c: Computation<T>, error: unknown): Promise<void> {
+  const { entries, bus } = c.call.deps
+  const { plan } = c.call
   const wire = toWire(error)
   if (plan.errorTtlMs > 0) {
-    const [outcome] = await d.entries.write([marker(plan, 'error', wire, plan.errorTtlMs, fence)])
+    const [outcome] = await entries.write([marker(plan, 'error', wire, plan.errorTtlMs, c.fence)])
     if (outcome?.status === 'written') return
   }
-  await d.bus.publish({ type: 'failed', origin: d.bus.origin, key: plan.keys.value, error: wire })
+  await bus.publish({ type: 'failed', origin: bus.origin, key: plan.keys.value, error: wire })
 }
 
+/**
+ * Store the function's value under the computation's fence, with the plan the function chose
+ * (`ctx.setOptions`); a value that is not stored releases the waiters instead (announcePass).
+ */
 export async function storeResult<T>(
-  d: FnDeps,
+  c: Computation<T>,
   { value, skip, plan }: FunctionOutcome<T>,
-  fence: number | undefined,
 ): Promise<CacheFnResult<T>> {
+  const { events, entries } = c.call.deps
   const now = Date.now()
   const result = computed(value, now)
   const refused = skip ?? (plan.shouldCache?.(value) === false ? 'predicate' : undefined)
   if (refused !== undefined) {
-    d.events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
-    await announcePass(d, plan, fence)
+    events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
+    await announcePass(c, plan)
     return result
   }
   const notFound = plan.notFoundTtlMs !== undefined && plan.isNotFound(value)
   const ttl = (notFound ? (plan.notFoundTtlMs ?? 0) : plan.ttlMs) + jitter(plan.jitterMs)
   if (ttl <= 0) {
-    await announcePass(d, plan, fence)
+    await announcePass(c, plan)
     return result
   }
-  const write = entryWrite(plan, value, now, ttl, fence)
+  const write = entryWrite(plan, value, now, ttl, c.fence)
   try {
-    await d.entries.write([write])
+    await entries.write([write])
   } catch (error) {
     if (!(error instanceof SerializationError)) throw error
-    d.events.emit('error', { source: 'codec', operation: 'serialize', error })
-    await announcePass(d, plan, fence)
+    events.emit('error', { source: 'codec', operation: 'serialize', error })
+    await announcePass(c, plan)
     return result
   }
   return { ...result, freshUntil: write.freshUntil }
 }
 
-/** Release waiters to run the function themselves: a short marker when asked, else a notice. */
-export async function announcePass<T>(
-  d: FnDeps,
-  plan: FnPlan<T>,
-  fence: number | undefined,
-): Promise<void> {
+/**
+ * Release waiters to run the function themselves: a short marker when `passTtl` asks for one,
+ * else a "pass" notice.
+ */
+async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void> {
+  const { entries, bus } = c.call.deps
   if (plan.passTtlMs > 0) {
-    const [outcome] = await d.entries.write([
-      marker(plan, 'pass', undefined, plan.passTtlMs, fence),
+    const [outcome] = await entries.write([
+      marker(plan, 'pass', undefined, plan.passTtlMs, c.fence),
     ])
     if (outcome?.status === 'written') return
   }
-  await d.bus.publish({ type: 'pass', origin: d.bus.origin, key: plan.keys.value })
+  await bus.publish({ type: 'pass', origin: bus.origin, key: plan.keys.value })
 }
 
 /** A value entry, or a marker, under the plan's key and the fence (when there is one). */
@@ -80,7 +84,7 @@ function entryWrite<T>(
   kind: 'value' | 'pass' | 'error' = 'value',
 ): EntryWrite {
   // Markers ("pass", cached failures) have no stale window and no tags.
-  const stale = kind === 'value' ? Math.max(plan.swrMs, plan.sieMs) : 0
+  const stale = kind === 'value' ? Math.max(plan.staleWhileRevalidateMs, plan.staleIfErrorMs) : 0
   return {
     namespace: plan.namespace,
     keys: plan.keys,

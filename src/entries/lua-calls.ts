@@ -10,10 +10,10 @@ import {
 } from './lua-scripts.js'
 import type { ScriptCall } from '../store/store.js'
 
-/** The script calls behind entry operations (arguments in the order the scripts read them). */
+/** The calls of the Lua scripts behind entry operations (lua-scripts.ts): keys and arguments in the order the scripts read them. */
 
 /** What building the calls needs. */
-export interface CallContext {
+export interface LuaCallContext {
   readonly codec: EntryCodec
   readonly bus: Bus
   readonly keyspace: Keyspace
@@ -23,7 +23,7 @@ export interface CallContext {
 
 /** The fenced write of an entry plus one tag-set update per tag, and what it weighs. */
 export function writeCalls(
-  c: CallContext,
+  c: LuaCallContext,
   w: EntryWrite,
 ): { calls: ScriptCall[]; bytes: number; payload: Buffer } {
   const parts = c.codec.encode(w.value, w)
@@ -56,7 +56,7 @@ export function writeCalls(
 }
 
 /** Delete an entry and take a new fence; announce it on the bus unless `publish` is false. */
-export function deleteCall(c: CallContext, keys: EntryKeys, publish: boolean): ScriptCall {
+export function deleteCall(c: LuaCallContext, keys: EntryKeys, publish: boolean): ScriptCall {
   const frame = c.bus.frame('deleted', keys.value)
   return {
     script: deleteEntryScript,
@@ -67,7 +67,7 @@ export function deleteCall(c: CallContext, keys: EntryKeys, publish: boolean): S
 
 /** The lock holder's re-check and fence. */
 export function beginCall(
-  c: CallContext,
+  c: LuaCallContext,
   keys: EntryKeys,
   now: number,
   createdAfter: number,

@@ -16,7 +16,7 @@ type Next = (error?: unknown) => void
  * they trigger), HEAD (served from the GET entry, never stored from), and requests carrying
  * Authorization (shared entries only when the response says so, RFC 9111 3.5).
  */
-export function sideRoutes(cache: Cache, settings: RouteSettings) {
+export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   const namespace = settings.namespace
 
   const bypass = (res: ServerResponse, next: Next, reason: string): void => {
