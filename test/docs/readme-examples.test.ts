@@ -9,12 +9,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const outDir = join(root, 'test-output', 'readme-examples')
 const runner = join(root, 'test', 'docs', 'run-example.ts')
 
-/** The ```ts blocks of the README, with `from 'herdlock'` pointed at the sources. */
+/** The ```ts blocks of the README, with `from 'herdlock'` (and its subpaths) pointed at the sources. */
 function examples(): string[] {
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '')
-  const entry = relative(outDir, join(root, 'src', 'index.js')).replaceAll('\\', '/')
-  return blocks.map((code) => code.replaceAll(`from 'herdlock'`, `from '${entry}'`))
+  const source = (path: string): string => relative(outDir, join(root, path)).replaceAll('\\', '/')
+  return blocks.map((code) =>
+    code
+      .replaceAll(`from 'herdlock'`, `from '${source('src/index.js')}'`)
+      .replaceAll(`from 'herdlock/testing'`, `from '${source('src/testing/index.js')}'`),
+  )
 }
 
 function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

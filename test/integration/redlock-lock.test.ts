@@ -2,20 +2,11 @@ import { expect } from 'chai'
 import { LockError } from '../../src/errors.js'
 import { RedlockLock } from '../../src/lock/redlock-lock.js'
 import { describeLockContract } from '../contract/lock-contract.js'
-import {
-  sharedRedisUrl,
-  startRedisNodes,
-  stopNodes,
-  uniquePrefix,
-  type RedisNode,
-} from '../support/redis.js'
+import { startRedisNodes, stopNodes, uniquePrefix, type RedisNode } from '../support/redis.js'
 
 const settings = { commandTimeoutMs: 300, onError: () => undefined }
 
-describeLockContract('redlock, one node', () =>
-  Promise.resolve(new RedlockLock([sharedRedisUrl()], settings)),
-)
-
+// The Lock contract on one node runs in test/contract/every-backend.test.ts; here, three nodes.
 describe('Redlock over three independent nodes', function () {
   this.timeout(20_000)
   let nodes: RedisNode[]

@@ -57,6 +57,8 @@ import {
   type StatusDocument,
 } from 'herdlock'
 import { cacheRoute as cacheRouteFromSubpath, type CacheRouteOptions } from 'herdlock/middleware'
+import { MemoryStore } from 'herdlock'
+import { defineStoreContract, storeContract, type Store } from 'herdlock/testing'
 
 interface Prediction {
   readonly id: number
@@ -130,8 +132,60 @@ await new Promise<void>((resolve, reject) => {
 })
 await cache.close()
 
+// herdlock/testing: the Store contract under a runner of our own, then through runner hooks.
+const openMemory = async () => {
+  const store = new MemoryStore()
+  return { store, dispose: () => store.close() }
+}
+const contractPassed: string[] = []
+for (const contractCase of storeContract(openMemory)) {
+  await contractCase.run()
+  contractPassed.push(contractCase.name)
+}
+/** Drops the first byte of every single write: the contract must catch it. */
+const lossy = (inner: Store): Store => ({
+  kind: inner.kind,
+  get: (key) => inner.get(key),
+  getMany: (keys) => inner.getMany(keys),
+  set: (key, value, ttlMs) => inner.set(key, value.subarray(1), ttlMs),
+  setMany: (writes) => inner.setMany(writes),
+  delete: (keys) => inner.delete(keys),
+  scan: (pattern) => inner.scan(pattern),
+  run: (calls) => inner.run(calls),
+  publish: (channel, message) => inner.publish(channel, message),
+  subscribe: (channel, listener) => inner.subscribe(channel, listener),
+  ping: () => inner.ping(),
+  status: () => inner.status(),
+  close: () => inner.close(),
+})
+const lossyFailed: string[] = []
+for (const contractCase of storeContract(async () => {
+  const store = new MemoryStore()
+  return { store: lossy(store), dispose: () => store.close() }
+})) {
+  await contractCase.run().catch((error: Error) => lossyFailed.push(\`\${contractCase.name}: \${error.name}\`))
+}
+const declared: string[] = []
+const hookRuns: Promise<void>[] = []
+defineStoreContract(
+  {
+    describe: (title, body) => {
+      declared.push(title)
+      body()
+    },
+    it: (title, body) => {
+      declared.push(title)
+      hookRuns.push(body())
+    },
+  },
+  'memory',
+  openMemory,
+)
+await Promise.all(hookRuns)
+
 console.log(
   JSON.stringify({
+    contract: { passed: contractPassed, lossyFailed, declared },
     computations,
     first: { score: first.score, atIsDate: first.at instanceof Date },
     second: { score: second.score, atIsDate: second.at instanceof Date },
@@ -155,6 +209,7 @@ console.log(
 
 /** What the consumer prints. */
 interface ConsumerResult {
+  contract: { passed: string[]; lossyFailed: string[]; declared: string[] }
   computations: number
   first: { score: number; atIsDate: boolean }
   second: { score: number; atIsDate: boolean }
@@ -336,7 +391,36 @@ describe('package: npm pack, install into a consumer, compile and run', function
       'dist/src/index.d.ts',
       'dist/middleware/index.js',
       'dist/middleware/index.d.ts',
+      'dist/src/testing/index.js',
+      'dist/src/testing/index.d.ts',
     ])
+  })
+
+  it('exports herdlock/testing, which imports only Node built-ins and herdlock itself', () => {
+    const installed = join(consumerDir, 'node_modules', 'herdlock')
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types: string; default: string }>
+    }
+    expect(manifest.exports['./testing']).to.deep.equal({
+      types: './dist/src/testing/index.d.ts',
+      default: './dist/src/testing/index.js',
+    })
+    const specifiers = (path: string): string[] =>
+      [...readFileSync(join(installed, path), 'utf8').matchAll(/from ['"]([^'"]+)['"]/g)].map(
+        (match) => match[1]!,
+      )
+    const testing = listFiles(installed).filter((path) => /^dist\/src\/testing\/.+\.js$/.test(path))
+    expect(testing).to.include('dist/src/testing/index.js')
+    const foreign = testing.flatMap(specifiers).filter((s) => !/^(node:|\.)/.test(s))
+    expect(foreign, 'no test runner or assertion library in herdlock/testing').to.deep.equal([])
+    // The main entry does not load the contract (nor node:assert with it).
+    const main = listFiles(installed).filter(
+      (path) => path.endsWith('.js') && !path.startsWith('dist/src/testing/'),
+    )
+    const intoTesting = main.filter((path) =>
+      specifiers(path).some((s) => /(^|\/)testing\//.test(s) || s === 'node:assert/strict'),
+    )
+    expect(intoTesting).to.deep.equal([])
   })
 
   it('publishes declarations that need neither redlock nor express types', () => {
@@ -368,7 +452,7 @@ describe('package: npm pack, install into a consumer, compile and run', function
     compiled = true
   })
 
-  it('runs the consumer: cacheFn computes once, cacheRoute misses then hits, statusRouter answers', async function () {
+  it('runs the consumer: the Store contract, cacheFn computes once, cacheRoute misses then hits, statusRouter answers', async function () {
     this.timeout(60_000)
     expect(compiled, 'the consumer compiled').to.equal(true)
     const result = await run(process.execPath, [join('dist', 'consumer.js')], {
@@ -381,6 +465,14 @@ describe('package: npm pack, install into a consumer, compile and run', function
     const line = result.stdout.trim().split('\n').at(-1) ?? ''
     const out = JSON.parse(line) as ConsumerResult
 
+    expect(out.contract.passed, 'the memory store passes the published Store contract')
+      .to.have.length.of.at.least(12)
+      .and.include('stores bytes exactly (binary safe)')
+    expect(out.contract.lossyFailed, 'the contract catches a store that loses bytes').to.include(
+      'stores bytes exactly (binary safe): AssertionError',
+    )
+    expect(out.contract.declared[0]).to.equal('Store contract: memory')
+    expect(out.contract.declared.slice(1)).to.deep.equal(out.contract.passed)
     expect(out.computations, 'cacheFn ran the function once').to.equal(1)
     expect(out.first).to.deep.equal({ score: 14, atIsDate: true })
     expect(out.second).to.deep.equal({ score: 14, atIsDate: true })

@@ -1,11 +1,7 @@
 import { expect } from 'chai'
 import { MemoryStore } from '../../src/store/memory-store.js'
-import { describeStoreContract } from '../contract/store-contract.js'
 
-describeStoreContract('memory', async () => {
-  const store = new MemoryStore()
-  return Promise.resolve({ store, dispose: () => store.close() })
-})
+// The Store contract runs against the memory store in test/contract/every-backend.test.ts.
 
 describe('MemoryStore bounds', () => {
   it('evicts least recently used entries beyond its byte budget', async () => {

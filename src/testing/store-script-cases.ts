@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import {
+  beginComputeScript,
+  deleteEntryScript,
+  tagAddScript,
+  tagTakeScript,
+  writeEntryScript,
+} from '../entries/lua-scripts.js'
+import type { ScriptReply, Store } from '../store/store.js'
+import { entryParts, MessageLog, sleep, type StoreCaseBody } from './contract-kit.js'
+
+/** Runs the fenced write script on `value`/`fence` with `fence` as the writer's fence. */
+function writeEntry(
+  store: Store,
+  [value, fence]: readonly [string, string],
+  writerFence: string,
+  parts = entryParts(Date.now() + 10_000, 'J1'),
+  notify: readonly [string, string, string] = ['', '', ''],
+): Promise<ScriptReply[]> {
+  const args = [writerFence, '10000', parts.head, parts.tail, '20000', ...notify]
+  return store.run([{ script: writeEntryScript, keys: [value, fence], args }])
+}
+
+async function beginCompute(store: Store, keys: readonly [string, string]): Promise<ScriptReply[]> {
+  const call = { script: beginComputeScript, keys, args: [String(Date.now()), '20000', '0'] }
+  return (await store.run([call]))[0] as ScriptReply[]
+}
+
+const first = (replies: ScriptReply[]): ScriptReply[] => replies[0] as ScriptReply[]
+
+/** The entry scripts (fenced writes, begin, delete, tags) and pub/sub: what cacheFn relies on. */
+export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] = [
+  [
+    'runs the fenced write script: new fences grow, older fences are refused',
+    async (store, p) => {
+      const keys = [`${p}:v:{e}`, `${p}:f:{e}`] as const
+      const [ok1, f1] = first(await writeEntry(store, keys, ''))
+      const [ok2, f2] = first(await writeEntry(store, keys, ''))
+      assert.deepEqual([Number(ok1), Number(ok2)], [1, 1])
+      assert.ok(Number(String(f2)) > Number(String(f1)), 'each unfenced write takes a new fence')
+      const [stale] = first(await writeEntry(store, keys, String(f1)))
+      assert.equal(Number(stale), 0, 'a write with an older fence is refused')
+      const [same] = first(await writeEntry(store, keys, String(f2)))
+      assert.equal(Number(same), 1, 'a write with the current fence is accepted')
+      const stored = (await store.get(keys[0]))!.toString('latin1')
+      assert.ok(stored.includes(` ${String(f2)} v tj1 -\n`), `header carries the fence: ${stored}`)
+    },
+  ],
+  [
+    'runs the begin script: fresh value wins, else a new fence',
+    async (store, p) => {
+      const keys = [`${p}:v:{b}`, `${p}:f:{b}`] as const
+      const started = await beginCompute(store, keys)
+      assert.equal(started.length, 1)
+      const f1 = Number(String(started[0]))
+      assert.ok(f1 > 1_600_000_000_000_000, `fence ${f1} is a time in microseconds`)
+      await writeEntry(store, keys, String(f1), entryParts(Date.now() + 10_000, 'J"v"'))
+      const fresh = await beginCompute(store, keys)
+      assert.equal(String(fresh[0]), '0')
+      assert.ok(String(fresh[1]).includes('J"v"'), 'a fresh value comes back instead of a fence')
+      await writeEntry(store, keys, '', entryParts(Date.now() - 1, 'J"old"'))
+      const expired = await beginCompute(store, keys)
+      assert.equal(expired.length, 1)
+      assert.ok(Number(String(expired[0])) > f1, 'an expired value means a newer fence')
+    },
+  ],
+  [
+    'runs the delete script: removes the value and refuses writes already in flight',
+    async (store, p) => {
+      const keys = [`${p}:v:{d}`, `${p}:f:{d}`] as const
+      const begin = { script: beginComputeScript, keys, args: ['0', '20000', '0'] }
+      const [fence] = first(await store.run([begin]))
+      const remove = { script: deleteEntryScript, keys, args: ['20000', '', '', ''] }
+      const [deleted] = await store.run([remove])
+      assert.equal(Number(deleted), 0)
+      const [ok] = first(await writeEntry(store, keys, String(fence)))
+      assert.equal(Number(ok), 0, 'the write begun before the delete is refused')
+      assert.equal(await store.get(keys[0]), undefined)
+    },
+  ],
+  [
+    'keeps tag sets with a TTL that covers their entries, and takes them atomically',
+    async (store, p) => {
+      const tag = `${p}:t:{tag}`
+      await store.run([
+        { script: tagAddScript, keys: [tag], args: ['60', 'k1'] },
+        { script: tagAddScript, keys: [tag], args: ['10000', 'k2'] },
+        { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
+      ])
+      await sleep(100)
+      const take = { script: tagTakeScript, keys: [tag], args: [] }
+      const [members] = (await store.run([take])) as [Buffer[]]
+      assert.deepEqual(members.map(String).sort(), ['k1', 'k2', 'k3'])
+      const [again] = (await store.run([take])) as [Buffer[]]
+      assert.deepEqual(again, [])
+    },
+  ],
+  [
+    'publishes from scripts and directly, to subscribers of the channel only',
+    async (store, p) => {
+      const channel = `${p}:bus`
+      const received = new MessageLog()
+      const unsubscribe = await store.subscribe(channel, received.push)
+      await writeEntry(store, [`${p}:v:{m}`, `${p}:f:{m}`], '', undefined, [channel, 'w:', ':k'])
+      await store.publish(channel, 'direct')
+      await store.publish(`${p}:other`, 'elsewhere')
+      const [fromScript, direct] = await received.next(2)
+      assert.match(fromScript ?? '', /^w:\d{16}:k$/)
+      assert.equal(direct, 'direct')
+      await unsubscribe()
+      // Messages on one channel arrive in order: once a later listener sees the sentinel, the
+      // unsubscribed one would have seen 'late' already.
+      const later = new MessageLog()
+      const unsubscribeLater = await store.subscribe(channel, later.push)
+      await store.publish(channel, 'late')
+      await store.publish(channel, 'sentinel')
+      assert.deepEqual(await later.next(2), ['late', 'sentinel'])
+      assert.equal(received.items.length, 2, 'nothing arrives after unsubscribing')
+      await unsubscribeLater()
+    },
+  ],
+]
