@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { createClient } from 'redis'
+import type { FaultProxy } from '../support/fault-proxy.js'
 import type { LocalRedis } from '../support/local-redis.js'
 import type { FaultRecord } from './history.js'
 import { targetName, type PlannedFault } from './schedule.js'
@@ -10,13 +10,17 @@ export interface Targets {
   readonly store: LocalRedis
   readonly lockNodes: readonly LocalRedis[]
   readonly workers: readonly ChildProcess[]
+  /** Each worker reaches the store through its own fault proxy. */
+  readonly proxies: readonly FaultProxy[]
 }
 
 /**
  * Plays a fault schedule against real processes: SIGSTOP/SIGCONT of redis-server and worker
- * processes, SIGKILL and restart of servers on the same port, and `CLIENT KILL TYPE pubsub` on
- * the store (every subscriber connection is cut; herdlock must resubscribe). Each fault is
+ * processes, SIGKILL and restart of servers on the same port, and resets of a worker's
+ * subscriber connection (herdlock must resubscribe, and must not trust what it missed). Each fault is
  * recorded from its first signal to its end (resumed, or restarted and answering PING).
+ * Subscriber kills go through the worker's fault proxy (test/support/fault-proxy.ts): its pub/sub
+ * connection is reset (TCP RST), the other connections are left alone.
  */
 export async function playSchedule(
   schedule: readonly PlannedFault[],
@@ -31,7 +35,8 @@ export async function playSchedule(
     const start = Date.now()
     await apply(fault, targets)
     const end = Date.now()
-    const worker = fault.kind === 'worker-pause' ? fault.targets[0] : undefined
+    const worker =
+      fault.kind === 'worker-pause' || fault.kind === 'pubsub-kill' ? fault.targets[0] : undefined
     record({
       type: 'fault',
       id: fault.id,
@@ -58,7 +63,8 @@ async function apply(fault: PlannedFault, targets: Targets): Promise<void> {
     case 'lock-restart':
       return restart(nodes[0]!, fault.durationMs)
     case 'pubsub-kill':
-      return killSubscribers(targets.store.url)
+      targets.proxies[fault.targets[0]!]!.killSubscribers()
+      return
     case 'worker-pause': {
       const child = targets.workers[fault.targets[0]!]!
       child.kill('SIGSTOP')
@@ -79,18 +85,6 @@ async function restart(server: LocalRedis, downMs: number): Promise<void> {
   await server.stop()
   await sleep(downMs)
   await server.restart()
-}
-
-/** Cut every pub/sub connection of the store (its clients must notice and resubscribe). */
-async function killSubscribers(url: string): Promise<void> {
-  const admin = createClient({ url, socket: { connectTimeout: 2_000, reconnectStrategy: false } })
-  admin.on('error', () => undefined)
-  try {
-    await admin.connect()
-    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
-  } finally {
-    await admin.close().catch(() => undefined)
-  }
 }
 
 /** Undo whatever a fault may have left behind (a run interrupted mid-fault). */

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FaultProxy } from '../support/fault-proxy.js'
 import { LocalRedis } from '../support/local-redis.js'
 import { check, type CheckResult } from './check/checker.js'
 import { healAll, playSchedule, type Targets } from './faults.js'
@@ -34,7 +35,8 @@ const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url))
 
 /**
  * Run a soak: start the Redis servers (store, 3 lock nodes, and the "database" holding the
- * data generations, which is never faulted), the workers, the traffic and the fault schedule;
+ * data generations, which is never faulted), a fault proxy per worker in front of the store,
+ * the workers, the traffic and the fault schedule;
  * stop everything; read the logs; check the invariants.
  */
 export async function runSoak(
@@ -56,9 +58,11 @@ export async function runSoak(
   const onRejection = crash('unhandledRejection')
   process.on('unhandledRejection', onRejection)
   let workers: ChildProcess[] = []
+  const proxies: FaultProxy[] = []
   try {
-    workers = await startWorkers(settings, { store, oracle, lockNodes }, logDir)
-    const targets: Targets = { store, lockNodes, workers }
+    for (let i = 0; i < settings.workers; i++) proxies.push(await FaultProxy.start(store.url))
+    workers = await startWorkers(settings, { proxies, oracle, lockNodes }, logDir)
+    const targets: Targets = { store, lockNodes, workers, proxies }
     const startedAt = Date.now()
     for (const child of workers) child.send({ type: 'go' })
     say('traffic started; faults:')
@@ -76,6 +80,7 @@ export async function runSoak(
     process.off('unhandledRejection', onRejection)
     for (const child of workers)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await Promise.all(proxies.map((proxy) => proxy.close()))
     await Promise.all(servers.map((server) => server.stop()))
     if (!keepLogs) rmSync(logDir, { recursive: true, force: true })
   }
@@ -83,7 +88,7 @@ export async function runSoak(
 
 async function startWorkers(
   settings: SoakSettings,
-  servers: { store: LocalRedis; oracle: LocalRedis; lockNodes: readonly LocalRedis[] },
+  servers: { proxies: readonly FaultProxy[]; oracle: LocalRedis; lockNodes: readonly LocalRedis[] },
   logDir: string,
 ): Promise<ChildProcess[]> {
   const prefix = `soak${settings.seed}`
@@ -92,7 +97,7 @@ async function startWorkers(
       index,
       seed: settings.seed + index + 1,
       l1: index % 2 === 0,
-      store: servers.store.url,
+      store: servers.proxies[index]!.url,
       lockNodes: servers.lockNodes.map((node) => node.url),
       oracle: servers.oracle.url,
       prefix,

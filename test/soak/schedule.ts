@@ -62,6 +62,7 @@ function duration(kind: FaultKind, random: Random, settings: SoakSettings): numb
 function targetsOf(kind: FaultKind, random: Random, workers: number): number[] {
   switch (kind) {
     case 'worker-pause':
+    case 'pubsub-kill':
       return [random.int(0, workers - 1)]
     case 'lock-pause':
     case 'lock-restart':
@@ -78,6 +79,7 @@ function targetsOf(kind: FaultKind, random: Random, workers: number): number[] {
 /** The target as the history names it. */
 export function targetName(fault: PlannedFault): string {
   if (fault.kind === 'worker-pause') return `worker-${fault.targets[0]}`
+  if (fault.kind === 'pubsub-kill') return `worker-${fault.targets[0]}-subscriber`
   if (fault.targets.length > 0) return fault.targets.map((node) => `lock-${node}`).join('+')
   return 'store'
 }

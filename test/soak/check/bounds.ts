@@ -16,7 +16,7 @@ import {
  * recoveryMs]) meets the call (cT = commandTimeout, fn = fnMax):
  * - `quiet` 2·fn + 6·cT: no fault, or one lock node of three paused or restarted (lookup,
  *   lock, re-check, write, release, publish: each at most cT; the holder's fn and our own);
- * - `poll` quiet + pollMax: subscriber connections killed, or the store paused or restarted
+ * - `poll` quiet + pollMax: this worker's subscriber connection killed, or the store paused or restarted
  *   (a notice can be lost; a waiter's safety-net poll finds the result);
  * - `takeover` quiet + lockTtl + pollMax + cT: another worker paused (it may hold the lock:
  *   its lock expires, a waiter polls and takes over) or the lock quorum lost, or this
@@ -95,6 +95,9 @@ export function tierOf(
       case 'lock-quorum':
         return 'takeover'
       case 'pubsub-kill':
+        // Only the worker whose subscriber was cut can miss a notice.
+        if (fault.worker === undefined || fault.worker === call.worker) tier = 'poll'
+        break
       case 'store-pause':
       case 'store-restart':
         tier = 'poll'
