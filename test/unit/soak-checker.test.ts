@@ -144,6 +144,15 @@ describe('soak checker', () => {
       expect(violations(h)).to.deep.equal([])
     })
 
+    it("accepts a new run when an invalidation ended after the owner's flight began, before its fn", () => {
+      const runs = [run('w0-1', 0, 30, 40), run('w1-1', 1, 300, 340)]
+      const invalidations = [invalidation(2, 5, 25, 1)]
+      const caller = call(0, 10, 45, { status: 'miss', run: 'w0-1' })
+      expect(violations(history({ runs, invalidations, calls: [caller] }))).to.deep.equal([])
+      const late = call(0, 26, 45, { status: 'miss', run: 'w0-1' })
+      expect(violations(history({ runs, invalidations, calls: [late] }))).to.deep.equal(['runs'])
+    })
+
     it('accepts a new run right after a failed run (failures are not cached)', () => {
       expect(
         violations(history({ runs: [run('a', 0, 0, 40, { ok: false }), run('b', 1, 41, 80)] })),

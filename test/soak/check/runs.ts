@@ -15,8 +15,11 @@ import {
  * latest run (the owner) and ends at the first of:
  * - owner.end + ttl (its value cannot be fresh before: it is stamped after the run ends);
  *   owner.end when the run failed (failures are not cached);
- * - the start of any invalidation of the key that had not ended when the owner started
- *   (its write may be refused or removed: a new run is due).
+ * - the start of any invalidation of the key that had not ended when the owner's flight
+ *   started (its fence, taken before the function starts, may be older than the
+ *   invalidation's: its write is refused or removed, a new run is due). The flight started at
+ *   the earliest `miss` call in the owner's process that returned the owner's value; for a run
+ *   no call returned (background refresh, failure), at owner.start - 2 x commandTimeout.
  * A run inside an open epoch is an extra run. It is accounted for by a fault whose effect
  * window [start, end + recoveryMs] meets [owner.start, extra.start] when the fault is
  * - an outage (store paused or restarted, lock quorum lost): any number of runs;
@@ -41,13 +44,16 @@ export function checkRuns(
   const accounted: Record<string, number> = {}
   let epochs = 0
   const invalidations = byKey(history.invalidations)
+  const flights = flightStarts(history)
+  const since = (run: RunRecord): number =>
+    flights.get(run.id) ?? run.start - 2 * params.commandTimeoutMs
   for (const [key, runs] of groupRuns(history.runs)) {
     const ttl = params.ttlMs[namespaceOf(key)] ?? 0
     const cuts = invalidations.get(key) ?? []
     const spent = new Set<string>()
     let owner: RunRecord | undefined
     for (const run of runs) {
-      if (owner === undefined || run.start >= epochEnd(owner, ttl, cuts)) {
+      if (owner === undefined || run.start >= epochEnd(owner, since(owner), ttl, cuts)) {
         owner = run
         epochs++
         continue
@@ -67,13 +73,30 @@ export function checkRuns(
   return { violations, stats: { ...stats, unaccounted: violations.length } }
 }
 
-function epochEnd(owner: RunRecord, ttl: number, cuts: readonly InvalidationRecord[]): number {
+function epochEnd(
+  owner: RunRecord,
+  flightStart: number,
+  ttl: number,
+  cuts: readonly InvalidationRecord[],
+): number {
   let end = owner.ok ? owner.end + ttl : owner.end
   for (const cut of cuts) {
     if (cut.start >= end) break
-    if (cut.end >= owner.start) end = Math.min(end, Math.max(cut.start, owner.start))
+    if (cut.end >= flightStart) end = Math.min(end, Math.max(cut.start, owner.start))
   }
   return end
+}
+
+/** When each run's flight started: its earliest `miss` caller in the same process. */
+function flightStarts(history: History): Map<string, number> {
+  const starts = new Map<string, number>()
+  for (const call of history.calls) {
+    if (call.status !== 'miss' || call.run === undefined) continue
+    if (!call.run.startsWith(`w${call.worker}-`)) continue
+    const known = starts.get(call.run)
+    if (known === undefined || call.start < known) starts.set(call.run, call.start)
+  }
+  return starts
 }
 
 function accountingFault(
