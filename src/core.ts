@@ -19,6 +19,8 @@ export type {
 export { DEFAULTS } from './options/cache-options.js'
 export type { Duration, DurationUnit } from './duration.js'
 export { parseDuration } from './duration.js'
+/** Option checks shared with the middleware (the validation kit, see options/checks.ts). */
+export { checkFunction, positiveInteger } from './options/checks.js'
 export type { Entry } from './entries/entry-codec.js'
 export { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
 export type {

@@ -1,4 +1,3 @@
-import type { SkipReason } from '../../src/core.js'
 import { parseCacheControl, seconds, type Directives } from './cache-control.js'
 
 /** What the route needs to know about a finished response to decide whether to store it. */
@@ -16,10 +15,22 @@ export interface StorePolicy {
   readonly sharedAuthorization: boolean
 }
 
+/** Why a response may not be stored in a shared cache (RFC 9111 section 3). */
+export type StoreRefusal =
+  | 'aborted'
+  | 'partial-content'
+  | 'status'
+  | 'set-cookie'
+  | 'no-store'
+  | 'private'
+  | 'vary-star'
+  | 'authorization'
+  | 'too-large'
+
 /** Decision: store for `ttlMs` (undefined: the route's ttl), or skip with a reason. */
 export type StoreDecision =
   | { readonly store: true; readonly originTtlMs: number | undefined }
-  | { readonly store: false; readonly reason: SkipReason }
+  | { readonly store: false; readonly reason: StoreRefusal }
 
 /**
  * RFC 9111 section 3 for a shared cache, with the safe defaults of nginx and Varnish: never

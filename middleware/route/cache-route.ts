@@ -7,7 +7,15 @@ import type {
   LocalOptions,
 } from '../../src/core.js'
 import { captureResponse, type CapturedResponse } from './capture.js'
-import { label, replay, ttlSeconds } from './replay.js'
+import { replay } from './replay.js'
+import {
+  bypassed,
+  hitLabel,
+  labelResponse,
+  missLabel,
+  REVALIDATED_LABEL,
+  staleLabel,
+} from './cache-status.js'
 import { keyFor, toRouteValue, type OriginContext } from './origin.js'
 import { urlParts, type RouteRequest, type UrlParts } from './key.js'
 import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './options.js'
@@ -65,7 +73,7 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     serve(route, request, res, once, plan).catch((error: unknown) => {
       cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
       if (!once.called && !res.headersSent) {
-        label(res, 'BYPASS', 'herdlock; fwd=bypass; detail=error')
+        labelResponse(res, bypassed(cache, settings.namespace, 'error'))
         once()
       }
     })
@@ -199,30 +207,18 @@ async function answer(
   }
   if (!value.stored) {
     // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
-    label(ex.res, 'MISS', 'herdlock; fwd=uri-miss; detail=not-storable')
+    labelResponse(ex.res, missLabel('not-storable'))
     return ex.next()
   }
-  if (result.status === 'stale') {
-    const ttl = ttlSeconds(result.freshUntil)
-    return replay(ex.req, ex.res, value, {
-      xCache: 'STALE',
-      cacheStatus: `herdlock; hit; ttl=${ttl}; detail=stale`,
-    })
-  }
-  if (revalidated) {
-    return replay(ex.req, ex.res, value, {
-      xCache: 'MISS',
-      cacheStatus: 'herdlock; fwd=stale; stored',
-    })
-  }
+  if (result.status === 'stale') return replay(ex.req, ex.res, value, staleLabel(result.freshUntil))
+  if (revalidated) return replay(ex.req, ex.res, value, REVALIDATED_LABEL)
   if (result.degraded) {
-    return replay(ex.req, ex.res, value, {
-      xCache: 'BYPASS',
-      cacheStatus: 'herdlock; fwd=bypass; detail=collapsed',
-    })
+    // Another request of this process computed it without the store: shared here, not across.
+    const label = bypassed(route.cache, route.settings.namespace, 'store-unavailable')
+    return replay(ex.req, ex.res, value, label)
   }
-  const collapsed = result.status === 'miss' ? '; detail=collapsed' : ''
-  if (collapsed !== '') {
+  const collapsed = result.status === 'miss'
+  if (collapsed) {
     // Served from the response another request of this process just produced: an HTTP hit
     // (the core counts the call as coalesced, beside the hit ratio).
     const durationMs = performance.now() - ex.started
@@ -232,11 +228,12 @@ async function answer(
       durationMs,
     })
   }
-  const ttl = ttlSeconds(result.freshUntil)
-  return replay(ex.req, ex.res, value, {
-    xCache: 'HIT',
-    cacheStatus: `herdlock; hit; ttl=${ttl}${collapsed}`,
-  })
+  return replay(
+    ex.req,
+    ex.res,
+    value,
+    hitLabel(result.freshUntil, collapsed ? 'collapsed' : undefined),
+  )
 }
 
 /**
@@ -261,17 +258,13 @@ function serveLocal(
   }
   const durationMs = performance.now() - plan.started
   cache.emit('cache:hit', { namespace: settings.namespace, tier: 'l1', durationMs })
-  const ttl = ttlSeconds(entry.freshUntil)
-  replay(req, res, value, { xCache: 'HIT', cacheStatus: `herdlock; hit; ttl=${ttl}; detail=l1` })
+  replay(req, res, value, hitLabel(entry.freshUntil, 'l1'))
   return true
 }
 
 /** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */
 function answerWith(ex: Exchange, response: ReturnType<typeof toStored>): void {
-  replay(ex.req, ex.res, response, {
-    xCache: 'MISS',
-    cacheStatus: 'herdlock; fwd=uri-miss; detail=origin-error',
-  })
+  replay(ex.req, ex.res, response, missLabel('origin-error'))
 }
 
 /** This request becomes the origin request: its response streams to its client while captured. */
@@ -280,8 +273,11 @@ async function fetchInline(
   ex: Exchange,
   ctx: CacheFnContext<RouteValue>,
 ): Promise<RouteValue> {
-  if (ctx.degraded) label(ex.res, 'BYPASS', 'herdlock; fwd=bypass; detail=store-unavailable')
-  else label(ex.res, 'MISS', 'herdlock; fwd=uri-miss')
+  const { cache, settings } = origin
+  const label = ctx.degraded
+    ? bypassed(cache, settings.namespace, 'store-unavailable')
+    : missLabel('origin')
+  labelResponse(ex.res, label)
   // A miss always fetches (and stores) the full response: a 200 is a valid answer to a
   // conditional request, and the next ones will get their 304 from the cache.
   delete ex.req.headers['if-none-match']
@@ -306,8 +302,8 @@ function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {
   return {
     namespace: settings.namespace,
     ...(settings.ttlMs === undefined ? {} : { ttl: settings.ttlMs }),
-    staleWhileRevalidate: settings.swrMs,
-    staleIfError: settings.sieMs,
+    staleWhileRevalidate: settings.staleWhileRevalidateMs,
+    staleIfError: settings.staleIfErrorMs,
     timeout: settings.timeoutMs,
     passTtl: settings.passTtlMs,
     onWaitTimeout: 'run',

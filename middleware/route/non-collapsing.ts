@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http'
 import type { Cache } from '../../src/core.js'
 import { parseCacheControl } from '../http/cache-control.js'
 import { captureResponse } from './capture.js'
-import { label, replay, ttlSeconds } from './replay.js'
+import { replay } from './replay.js'
+import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
 import { keyFor } from './origin.js'
 import { pathTag, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './options.js'
@@ -19,9 +20,8 @@ type Next = (error?: unknown) => void
 export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   const namespace = settings.namespace
 
-  const bypass = (res: ServerResponse, next: Next, reason: string): void => {
-    cache.emit('cache:bypass', { namespace, reason })
-    label(res, 'BYPASS', `herdlock; fwd=bypass; detail=${reason}`)
+  const bypass = (res: ServerResponse, next: Next, reason: RouteBypassReason): void => {
+    labelResponse(res, bypassed(cache, namespace, reason))
     next()
   }
 
@@ -51,10 +51,7 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   ) => {
     const found = await peek(req, parts, key)
     if (found === undefined) return bypass(res, next, 'head-miss')
-    replay(req, res, found.response, {
-      xCache: 'HIT',
-      cacheStatus: `herdlock; hit; ttl=${ttlSeconds(found.freshUntil)}`,
-    })
+    replay(req, res, found.response, hitLabel(found.freshUntil))
   }
 
   const authorized = async (
@@ -69,13 +66,9 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
       found !== undefined &&
       allowsAuthorized(parseCacheControl(found.response.headers['cache-control']))
     ) {
-      return replay(req, res, found.response, {
-        xCache: 'HIT',
-        cacheStatus: `herdlock; hit; ttl=${ttlSeconds(found.freshUntil)}`,
-      })
+      return replay(req, res, found.response, hitLabel(found.freshUntil))
     }
-    cache.emit('cache:bypass', { namespace, reason: 'authorization' })
-    label(res, 'BYPASS', 'herdlock; fwd=bypass; detail=authorization')
+    labelResponse(res, bypassed(cache, namespace, 'authorization'))
     const captured = captureResponse(res, { maxBytes: settings.maxBodySize })
     next()
     await storeIfShared(parts, key, await captured)

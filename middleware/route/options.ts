@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
+  checkFunction,
   InvalidOptionError,
   OptionRangeError,
   parseDuration,
+  positiveInteger,
   type Cache,
   type Duration,
 } from '../../src/core.js'
@@ -60,8 +62,8 @@ export interface RouteSettings {
   readonly originTtl: boolean
   readonly key: ((req: IncomingMessage) => string) | undefined
   readonly vary: readonly string[]
-  readonly swrMs: number
-  readonly sieMs: number
+  readonly staleWhileRevalidateMs: number
+  readonly staleIfErrorMs: number
   readonly timeoutMs: number
   readonly statuses: ReadonlySet<number>
   readonly maxBodySize: number
@@ -107,11 +109,11 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     originTtl: options.originTtl === true,
     key: checkFunction(options.key, 'key'),
     vary,
-    swrMs: optionalDuration(options.staleWhileRevalidate, 'staleWhileRevalidate'),
-    sieMs: optionalDuration(options.staleIfError, 'staleIfError'),
+    staleWhileRevalidateMs: optionalDuration(options.staleWhileRevalidate, 'staleWhileRevalidate'),
+    staleIfErrorMs: optionalDuration(options.staleIfError, 'staleIfError'),
     timeoutMs: optionalDuration(options.timeout, 'timeout'),
     statuses: new Set(checkStatuses(options.statuses ?? ROUTE_DEFAULTS.statuses)),
-    maxBodySize: checkSize(options.maxBodySize ?? ROUTE_DEFAULTS.maxBodySize),
+    maxBodySize: positiveInteger(options.maxBodySize ?? ROUTE_DEFAULTS.maxBodySize, 'maxBodySize'),
     unless: checkFunction(options.unless, 'unless'),
     tags: checkNames(options.tags ?? [], 'tags', false),
     invalidateOnUnsafe: options.invalidateOnUnsafe === true,
@@ -132,11 +134,6 @@ function checkString(value: unknown, option: string): string {
   return value
 }
 
-function checkFunction<F>(value: F | undefined, option: string): F | undefined {
-  if (value === undefined || typeof value === 'function') return value
-  throw new InvalidOptionError(option, 'must be a function')
-}
-
 function checkNames(value: unknown, option: string, lowerCase = true): readonly string[] {
   if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be an array of strings')
   const names = value.map((item, index) => checkString(item, `${option}[${index}]`))
@@ -154,13 +151,4 @@ function checkStatuses(value: unknown): number[] {
       throw new OptionRangeError(`statuses[${index}]`, 'partial content (206) is never stored')
     return status as number
   })
-}
-
-function checkSize(value: unknown): number {
-  if (typeof value !== 'number')
-    throw new InvalidOptionError('maxBodySize', 'must be a number of bytes')
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new OptionRangeError('maxBodySize', `must be a positive integer (got ${value})`)
-  }
-  return value
 }

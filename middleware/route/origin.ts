@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http'
-import type { Cache, CacheFnContext, SkipReason } from '../../src/core.js'
+import type { Cache, CacheFnContext } from '../../src/core.js'
+import type { RouteSkipReason } from './cache-status.js'
 import type { CapturedResponse } from './capture.js'
 import { pathTag, routeKey, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './options.js'
@@ -81,7 +82,7 @@ function refusal(
   origin: OriginContext,
   response: CapturedResponse,
   now: number,
-): SkipReason | { ttlMs: number | undefined } {
+): RouteSkipReason | { ttlMs: number | undefined } {
   const { settings, req, res } = origin
   if (res !== undefined && settings.unless?.(req, res) === true) return 'unless'
   const decision = decideStore(

@@ -1,13 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { isNotModified, NOT_MODIFIED_HEADERS } from '../http/conditional.js'
+import type { ResponseLabel } from './cache-status.js'
 import type { StoredResponse } from './stored-response.js'
-
-/** How a replayed response is labelled. */
-export interface ReplayLabel {
-  readonly xCache: 'HIT' | 'STALE' | 'MISS' | 'BYPASS'
-  /** The RFC 9211 Cache-Status value (without the cache key). */
-  readonly cacheStatus: string
-}
 
 /**
  * Send a stored response: exact status, headers and bytes, `Age` and the original `Date`, a
@@ -17,7 +11,7 @@ export function replay(
   req: IncomingMessage,
   res: ServerResponse,
   stored: StoredResponse,
-  label: ReplayLabel,
+  label: ResponseLabel,
 ): void {
   const age = Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000))
   const notModified = isNotModified(req, stored)
@@ -57,16 +51,4 @@ function pick(
     if (value !== undefined) out[name] = value
   }
   return out
-}
-
-/** Label a response the cache did not serve (bypass, miss). */
-export function label(res: ServerResponse, xCache: 'MISS' | 'BYPASS', cacheStatus: string): void {
-  if (res.headersSent) return
-  res.setHeader('x-cache', xCache)
-  res.setHeader('cache-status', cacheStatus)
-}
-
-/** Remaining freshness in whole seconds, negative once stale (RFC 9211 `ttl`). */
-export function ttlSeconds(freshUntil: number): number {
-  return Math.floor((freshUntil - Date.now()) / 1000)
 }

@@ -55,7 +55,35 @@ const NEWLINE = 0x0a
 const MAX_HEADER = 64 * 1024
 const SPACE = 0x20
 const CODEC = /^[A-Za-z0-9-]{1,32}$/
-const PEEK = /^HL1 \d+ (\d+) \d+ \d+ ([vpe]) /
+
+/** The header fields before the codec name, in their stored order. */
+const HEADER_FIELDS = ['createdAt', 'freshUntil', 'staleUntil', 'fence', 'kind'] as const
+
+/** A header field a pattern can capture (see envelopeHeaderPattern). */
+export type HeaderField = (typeof HEADER_FIELDS)[number]
+
+/** How many leading bytes always hold the fields of envelopeHeaderPattern (16-digit numbers). */
+export const HEADER_PEEK_BYTES = 80
+
+/**
+ * The start of an envelope header as a pattern, in JavaScript RegExp or Lua pattern syntax,
+ * capturing the `captured` fields (in header order). The one definition of the header layout
+ * that the Lua scripts, their memory-store twins and peekEnvelope read: one match, no payload.
+ */
+export function envelopeHeaderPattern(
+  dialect: 'js' | 'lua',
+  captured: readonly HeaderField[],
+): string {
+  const digits = dialect === 'js' ? '\\d+' : '%d+'
+  const kinds = `[${Object.values(KIND_CHAR).join('')}]`
+  const fields = HEADER_FIELDS.map((field) => {
+    const body = field === 'kind' ? kinds : digits
+    return captured.includes(field) ? `(${body})` : body
+  })
+  return `^${MAGIC}${fields.join(' ')} `
+}
+
+const PEEK = new RegExp(envelopeHeaderPattern('js', ['freshUntil', 'kind']))
 
 /**
  * An envelope split around its fence number, so a Lua script can write the fence it assigns:
@@ -94,7 +122,7 @@ export function encodeEnvelope(meta: EntryMeta, payload: Uint8Array): Buffer {
 
 /** Read just the freshness and kind of stored bytes, as the Lua scripts do (no payload access). */
 export function peekEnvelope(bytes: Buffer): { freshUntil: number; kind: EntryKind } | undefined {
-  const match = PEEK.exec(bytes.toString('latin1', 0, Math.min(bytes.length, 80)))
+  const match = PEEK.exec(bytes.toString('latin1', 0, Math.min(bytes.length, HEADER_PEEK_BYTES)))
   if (match === null) return undefined
   return { freshUntil: Number(match[1]), kind: CHAR_KIND.get(match[2] ?? 'v') ?? 'value' }
 }

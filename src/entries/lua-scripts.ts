@@ -1,3 +1,4 @@
+import { envelopeHeaderPattern, HEADER_PEEK_BYTES } from '../codec/envelope.js'
 import type { MemoryDb, ScriptReply, StoreScript } from '../store/store.js'
 
 /**
@@ -24,6 +25,10 @@ do
   if pttl > keep then keep = pttl end
   redis.call('SET', KEYS[2], f, 'PX', keep)
 end`
+
+// The re-check reads an entry's createdAt, freshUntil and kind from its header, in both dialects.
+const BEGIN_HEADER_LUA = envelopeHeaderPattern('lua', ['createdAt', 'freshUntil', 'kind'])
+const BEGIN_HEADER_JS = new RegExp(envelopeHeaderPattern('js', ['createdAt', 'freshUntil', 'kind']))
 
 const num = (arg: Buffer | undefined): number => Number(arg?.toString('latin1') ?? '')
 const str = (arg: Buffer | undefined): string => arg?.toString('utf8') ?? ''
@@ -101,7 +106,7 @@ export const beginComputeScript: StoreScript = {
   lua: `
 local v = redis.call('GET', KEYS[1])
 if v then
-  local created, fresh, kind = string.match(v, '^HL1 (%d+) (%d+) %d+ %d+ (%a) ')
+  local created, fresh, kind = string.match(v, '${BEGIN_HEADER_LUA}')
   if fresh and kind == 'v' and tonumber(fresh) > tonumber(ARGV[1])
     and tonumber(created) > tonumber(ARGV[3] or '0') then return {'0', v} end
 end
@@ -112,7 +117,7 @@ return {f}`,
   memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
     const value = db.get(valueKey)
     if (value !== undefined) {
-      const match = /^HL1 (\d+) (\d+) \d+ \d+ ([a-z]) /.exec(value.toString('latin1', 0, 80))
+      const match = BEGIN_HEADER_JS.exec(value.toString('latin1', 0, HEADER_PEEK_BYTES))
       const fresh = match !== null && match[3] === 'v' && Number(match[2]) > num(args[0])
       if (fresh && Number(match[1]) > num(args[2])) {
         return [Buffer.from('0'), value]

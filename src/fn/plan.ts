@@ -9,6 +9,7 @@ import {
   type ResultOptions,
 } from '../options/fn-options.js'
 import { checkTag, type Keyspace } from '../entries/keyspace.js'
+import { checkFunction } from '../options/checks.js'
 
 /** Resolving cacheFn options: cache-level defaults once, each call's options over them. */
 
@@ -126,11 +127,6 @@ function checkFraction(value: unknown, option: string): number | undefined {
 function checkWaitTimeoutMode(value: unknown, option: string): 'run' | 'throw' {
   if (value === 'run' || value === 'throw') return value
   throw new InvalidOptionError(option, `must be 'run' or 'throw' (got ${describe(value)})`)
-}
-
-function checkFunction<F>(value: F | undefined, option: string): F | undefined {
-  if (value === undefined || typeof value === 'function') return value
-  throw new InvalidOptionError(option, `must be a function (got ${describe(value)})`)
 }
 
 /** Apply a function's ResultOptions to the plan used to store its result. */

@@ -8,22 +8,12 @@ import { EventEmitter } from 'node:events'
 /** Where a value was served from. */
 export type HitTier = 'l1' | 'store'
 
-/** Why a result or response was not stored. */
-export type SkipReason =
-  | 'predicate'
-  | 'method'
-  | 'set-cookie'
-  | 'no-store'
-  | 'private'
-  | 'authorization'
-  | 'vary-star'
-  | 'partial-content'
-  | 'status'
-  | 'too-large'
-  | 'unless'
-  | 'aborted'
-  | 'error'
-  | 'invalidated'
+/**
+ * Why a result was not stored. The core's own reason is `predicate` (`shouldCache` returned
+ * false, or `ctx.skip()` was called without a reason); callers and adapters name their own
+ * (cacheRoute's reasons are its `RouteSkipReason`). Stats count skips by reason.
+ */
+export type SkipReason = 'predicate' | (string & Record<never, never>)
 
 /** Which component an infrastructure error came from. */
 export type ErrorSource = 'store' | 'lock' | 'bus' | 'codec'

@@ -174,12 +174,13 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', `must be an object (got ${describe(options)})`)
   }
+  const defaultTtlMs = parseDuration(options.defaultTtl ?? DEFAULTS.defaultTtl, 'defaultTtl')
   return Object.freeze({
     redis: checkConnection(options.redis, 'redis'),
     store: checkStore(options.store),
     lockNodes: checkLockNodes(options.lock),
     prefix: wrapKeyError('prefix', () => checkPrefix(options.prefix ?? DEFAULTS.prefix)),
-    defaultTtlMs: parseDuration(options.defaultTtl ?? DEFAULTS.defaultTtl, 'defaultTtl'),
+    defaultTtlMs,
     namespace: wrapKeyError('namespace', () =>
       checkNamespace(options.namespace ?? DEFAULTS.namespace),
     ),
@@ -196,10 +197,7 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
     emitter: checkMethods(options.emitter, 'emitter', ['emit', 'on', 'off']),
     logger: checkMethods(options.logger, 'logger', ['debug', 'info', 'warn', 'error']),
     throwOnStoreError: checkBoolean(options.throwOnStoreError, 'throwOnStoreError') ?? false,
-    fnDefaults: resolveFnDefaults(
-      options.cacheFn,
-      parseDuration(options.defaultTtl ?? DEFAULTS.defaultTtl, 'defaultTtl'),
-    ),
+    fnDefaults: resolveFnDefaults(options.cacheFn, defaultTtlMs),
     l1: checkL1(options.l1),
     stats: checkStats(options.stats),
     health: checkHealth(options.health),

@@ -13,7 +13,11 @@ import type {
 import type { RedisConnectionInput } from '../store/redis-connection.js'
 import type { Store } from '../store/store.js'
 
-/** The checks behind `resolveCacheOptions`: each names the option it rejects. */
+/**
+ * The validation kit: the checks behind `resolveCacheOptions`, the cacheFn plan and the
+ * middleware's options (through src/core.ts). Each names the option it rejects with a typed
+ * error.
+ */
 
 export function checkStats(value: unknown): ResolvedCacheOptions['stats'] {
   if (value === false) return undefined
@@ -78,9 +82,38 @@ export function checkConnection(value: unknown, option: string): RedisConnection
   return value as RedisConnectionInput
 }
 
+// Every member of the Store interface: a member added to Store does not compile until it is
+// listed here, so checkStore cannot fall behind the seam.
+const STORE_MEMBERS: Readonly<Record<keyof Store, 'method' | 'kind'>> = Object.freeze({
+  kind: 'kind',
+  get: 'method',
+  getMany: 'method',
+  set: 'method',
+  setMany: 'method',
+  delete: 'method',
+  scan: 'method',
+  run: 'method',
+  publish: 'method',
+  subscribe: 'method',
+  ping: 'method',
+  status: 'method',
+  close: 'method',
+})
+const STORE_METHODS = Object.freeze(
+  (Object.keys(STORE_MEMBERS) as (keyof Store)[]).filter((key) => STORE_MEMBERS[key] === 'method'),
+)
+
+/** Check a custom `store`: an object with every method of the Store interface and its kind. */
 export function checkStore(value: unknown): Store | undefined {
   if (value === undefined) return undefined
-  return checkMethods(value, 'store', ['get', 'getMany', 'set', 'run', 'scan', 'close']) as Store
+  const store = checkMethods(value, 'store', STORE_METHODS) as Store
+  if (store.kind !== 'redis' && store.kind !== 'memory') {
+    throw new InvalidOptionError(
+      'store.kind',
+      `must be 'redis' or 'memory' (got ${describe(store.kind)})`,
+    )
+  }
+  return store
 }
 
 export function checkLockNodes(
@@ -142,6 +175,12 @@ export function positiveInteger(value: unknown, option: string): number {
     throw new OptionRangeError(option, `must be a positive integer (got ${value})`)
   }
   return value
+}
+
+/** Check an optional function option (callbacks, predicates). */
+export function checkFunction<F>(value: F | undefined, option: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value
+  throw new InvalidOptionError(option, `must be a function (got ${describe(value)})`)
 }
 
 /** Check an optional boolean option. */

@@ -12,7 +12,12 @@ const COMMAND_TIMEOUT_MS = 200
 function get(
   port: number,
   path: string,
-): Promise<{ status: number; ms: number; xCache: string | undefined }> {
+): Promise<{
+  status: number
+  ms: number
+  xCache: string | undefined
+  cacheStatus: string | undefined
+}> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path }, (res) => {
@@ -22,6 +27,7 @@ function get(
           status: res.statusCode ?? 0,
           ms: performance.now() - started,
           xCache: res.headers['x-cache'] as string | undefined,
+          cacheStatus: res.headers['cache-status'] as string | undefined,
         }),
       )
     })
@@ -80,5 +86,20 @@ describe('cacheRoute with its Redis stopped mid-load', function () {
     expect(Math.max(...results.map((r) => r.ms))).to.be.below(COMMAND_TIMEOUT_MS * 2 + 300)
     expect(results.slice(0, 100).some((r) => r.xCache === 'HIT')).to.equal(true)
     expect(results.slice(-50).every((r) => r.xCache === 'BYPASS')).to.equal(true)
+  })
+
+  it('counts every BYPASS answer as a bypass, the request that went to the origin and those that shared its response alike', async () => {
+    await node.stop()
+    // Concurrent requests for one path: one goes to the origin, the others share its response.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => get(port, `/item/${i % 3}`)),
+    )
+    expect(results.every((r) => r.status === 200)).to.equal(true)
+    expect(results.map((r) => r.xCache)).to.deep.equal(results.map(() => 'BYPASS'))
+    for (const r of results) {
+      expect(r.cacheStatus).to.equal('herdlock; fwd=bypass; detail=store-unavailable')
+    }
+    const routes = cache.stats().namespaces['routes']!
+    expect(routes.bypassesByReason).to.deep.equal({ 'store-unavailable': results.length })
   })
 })
