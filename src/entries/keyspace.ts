@@ -9,7 +9,7 @@ import { InvalidKeyError, InvalidOptionError, OptionRangeError } from '../errors
  *   <prefix>:v:{<ns>:<key>}   the entry envelope
  *   <prefix>:f:{<ns>:<key>}   the fence counter
  *   <prefix>:l:{<ns>:<key>}   the lock (on the lock nodes)
- *   <prefix>:t:{<tag>}        the set of value keys carrying a tag
+ *   <prefix>:tz:{<tag>}       the value keys carrying a tag (sorted set, scored by expiry)
  *   <prefix>:bus              the pub/sub channel
  *
  * Parts are escaped so that the encoding is unambiguous: a namespace never contains a raw ':'
@@ -174,9 +174,12 @@ export class Keyspace {
     return this.entry(namespace, key).value
   }
 
-  /** The set holding the value keys that carry `tag`. */
+  /**
+   * The sorted set holding the value keys that carry `tag`, scored by when their entry expires
+   * (named `tz`: tag sets were plain sets under `t` before, and a new type needs a new name).
+   */
   tagSet(tag: string): string {
-    return `${this.prefix}:t:{${encodeKey(checkTag(tag))}}`
+    return `${this.prefix}:tz:{${encodeKey(checkTag(tag))}}`
   }
 
   /**

@@ -187,22 +187,39 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.get(value)).to.equal(undefined)
     })
 
-    it('keeps tag sets with a TTL that covers their entries, and takes them atomically', async () => {
-      const tag = `${p}:t:{tag}`
+    it('keeps tag sets scored by expiry: expired members dropped, taken in batches', async () => {
+      const tag = `${p}:tz:{tag}`
       await store.run([
         { script: tagAddScript, keys: [tag], args: ['60', 'k1'] },
         { script: tagAddScript, keys: [tag], args: ['10000', 'k2'] },
         { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
+        { script: tagAddScript, keys: [tag], args: ['20000', 'k4'] },
+        { script: tagAddScript, keys: [tag], args: ['30000', 'k5'] },
       ])
       await sleep(100)
-      const [members] = (await store.run([{ script: tagTakeScript, keys: [tag], args: [] }])) as [
-        Buffer[],
-      ]
-      expect(members.map(String).sort()).to.deep.equal(['k1', 'k2', 'k3'])
-      const [again] = (await store.run([{ script: tagTakeScript, keys: [tag], args: [] }])) as [
-        Buffer[],
-      ]
-      expect(again).to.deep.equal([])
+      const take = async (): Promise<string[]> => {
+        const [members] = (await store.run([
+          { script: tagTakeScript, keys: [tag], args: ['2'] },
+        ])) as [Buffer[]]
+        return members.map(String)
+      }
+      // k1 and k3 expired: never returned; the others soonest to expire first, two at a time.
+      expect(await take()).to.deep.equal(['k2', 'k4'])
+      expect(await take()).to.deep.equal(['k5'])
+      expect(await take()).to.deep.equal([])
+    })
+
+    it('expires a tag set with its last live member', async () => {
+      const tag = `${p}:tz:{short}`
+      await store.run([
+        { script: tagAddScript, keys: [tag], args: ['40', 'k1'] },
+        { script: tagAddScript, keys: [tag], args: ['60', 'k2'] },
+      ])
+      await sleep(100)
+      const [members] = (await store.run([
+        { script: tagTakeScript, keys: [tag], args: ['10'] },
+      ])) as [Buffer[]]
+      expect(members).to.deep.equal([])
     })
 
     it('publishes from scripts and directly, to subscribers of the channel only', async () => {
