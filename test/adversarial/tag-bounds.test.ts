@@ -87,7 +87,6 @@ describe('item 14: tag sets stay bounded', function () {
     it('drops members whose entries expired when the tag is written again', async () => {
       await cache.set('anchor', 0, { ttl: '1m', tags: ['hot'] })
       for (let i = 0; i < 50; i++) await cache.set(`short${i}`, i, { ttl: 500, tags: ['hot'] })
-      expect(await members('hot')).to.equal(51)
       // Entries expire on Redis's own clock; nothing to await but time.
       await sleep(600)
       await cache.set('long', 1, { ttl: '1m', tags: ['hot'] })
