@@ -101,7 +101,8 @@ type RequestPlan =
       readonly started: number
     }
   | { readonly kind: 'head' | 'authorized'; readonly parts: UrlParts; readonly key: string }
-  | { readonly kind: 'unsafe' | 'bypass' }
+  | { readonly kind: 'unsafe' }
+  | { readonly kind: 'bypass'; readonly reason: 'client' | 'invalid-host' }
 
 function planRequest(route: Route, req: RouteRequest): RequestPlan {
   const { settings } = route
@@ -109,8 +110,10 @@ function planRequest(route: Route, req: RouteRequest): RequestPlan {
   // read each once.
   const method = req.method
   if (method !== 'GET' && method !== 'HEAD') return { kind: 'unsafe' }
-  if (settings.bypass?.(req) === true) return { kind: 'bypass' }
+  if (settings.bypass?.(req) === true) return { kind: 'bypass', reason: 'client' }
   const parts = urlParts(req)
+  // A Host the handler could misread (userinfo, a path, two ports) is never cached.
+  if (!parts.hostValid) return { kind: 'bypass', reason: 'invalid-host' }
   const key = keyFor({ settings, req, parts }, settings.vary)
   if (method === 'HEAD') return { kind: 'head', parts, key }
   if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
@@ -132,7 +135,7 @@ async function serve(
     case 'unsafe':
       return nonCollapsing.unsafe(req, res, next)
     case 'bypass':
-      return nonCollapsing.bypass(res, next, 'client')
+      return nonCollapsing.bypass(res, next, plan.reason)
     case 'head':
       return nonCollapsing.head(req, res, next, plan.parts, plan.key)
     case 'authorized':

@@ -5,7 +5,7 @@ import { captureResponse } from './capture.js'
 import { replay } from './replay.js'
 import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
 import { keyFor } from './origin.js'
-import { pathTag, type RouteRequest, type UrlParts } from './key.js'
+import { pathTag, targetPath, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './options.js'
 import { allowsAuthorized, decideStore, varyList } from '../http/storability.js'
 import { isRouteValue, toStored, type StoredResponse } from './stored-response.js'
@@ -110,7 +110,7 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
     if (settings.invalidateOnUnsafe) {
       res.once('finish', () => {
         if (res.statusCode >= 400) return
-        const paths = [pathOf(req.originalUrl ?? req.url ?? '/'), ...sameOriginPaths(req, res)]
+        const paths = [targetPath(req.originalUrl ?? req.url ?? '/'), ...sameOriginPaths(req, res)]
         cache
           .invalidate({ tags: paths.map((path) => pathTag(namespace, path)) })
           .catch(() => undefined)
@@ -120,11 +120,6 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   }
 
   return { bypass, head, authorized, unsafe }
-}
-
-function pathOf(url: string): string {
-  const mark = url.indexOf('?')
-  return mark < 0 ? url : url.slice(0, mark)
 }
 
 /** Location and Content-Location paths on the same origin (RFC 9111 4.4 allows them). */

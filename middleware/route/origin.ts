@@ -72,9 +72,7 @@ export function keyFor(
   const { settings, req, parts } = origin
   if (settings.key === undefined) return routeKey(parts, req, vary)
   const base = settings.key(req)
-  return vary.length === 0
-    ? base
-    : `${base}\u0000${routeKey({ ...parts, path: '', search: '' }, req, vary)}`
+  return vary.length === 0 ? base : `${base}\u0000${routeKey({ ...parts, target: '' }, req, vary)}`
 }
 
 /** Why a response may not be shared, or how long it may be. */

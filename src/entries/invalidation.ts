@@ -33,6 +33,9 @@ export type InvalidateTarget =
       readonly namespace?: string
     }
 
+/** How many members of a tag set one invalidation round takes. */
+const TAG_BATCH = 500
+
 /** What invalidation needs. */
 export interface InvalidatorDeps {
   readonly store: Store
@@ -97,24 +100,37 @@ export class Invalidator {
     if (!Array.isArray(tags) || tags.length === 0) {
       throw new InvalidKeyError('tags must be a non-empty array of strings')
     }
-    const calls = tags.map((tag) => ({
-      script: tagTakeScript,
-      keys: [this.#deps.keyspace.tagSet(checkTag(tag))],
-      args: [],
-    }))
-    const replies = await this.#deps.store.run(calls).catch((error: unknown) => {
-      this.#deps.events.emit('error', {
-        source: 'store',
-        operation: 'invalidate',
-        error: error as Error,
-      })
-      return [] as ScriptReply[]
-    })
-    const members = new Set(replies.flatMap((reply) => (reply as Buffer[]).map(String)))
-    const entries = [...members].flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
-    const removed = await this.#deps.entries.removeMany(entries, true)
+    const sets = tags.map((tag) => this.#deps.keyspace.tagSet(checkTag(tag)))
+    let removed = 0
+    for (const set of sets) removed += await this.#takeTag(set)
     this.#deps.events.emit('cache:invalidate', { by: 'tags', removed })
     return removed
+  }
+
+  /**
+   * Remove every live entry of one tag set, taking its members in bounded batches until it is
+   * empty: memory and reply sizes stay bounded however many entries carry the tag.
+   */
+  async #takeTag(set: string): Promise<number> {
+    let removed = 0
+    for (;;) {
+      const call = { script: tagTakeScript, keys: [set], args: [String(TAG_BATCH)] }
+      let reply: ScriptReply
+      try {
+        ;[reply = []] = await this.#deps.store.run([call])
+      } catch (error) {
+        this.#deps.events.emit('error', {
+          source: 'store',
+          operation: 'invalidate',
+          error: error as Error,
+        })
+        return removed
+      }
+      const names = (reply as Buffer[]).map(String)
+      const entries = names.flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
+      removed += await this.#deps.entries.removeMany(entries, true)
+      if (names.length < TAG_BATCH) return removed
+    }
   }
 
   /** SCAN for value and fence keys, then delete each entry found (new fence, no publish). */

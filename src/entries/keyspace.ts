@@ -9,7 +9,7 @@ import { InvalidKeyError, InvalidOptionError, OptionRangeError } from '../errors
  *   <prefix>:v:{<ns>:<key>}   the entry envelope
  *   <prefix>:f:{<ns>:<key>}   the fence counter
  *   <prefix>:l:{<ns>:<key>}   the lock (on the lock nodes)
- *   <prefix>:t:{<tag>}        the set of value keys carrying a tag
+ *   <prefix>:tz:{<tag>}       the value keys carrying a tag (sorted set, scored by expiry)
  *   <prefix>:bus              the pub/sub channel
  *
  * Parts are escaped so that the encoding is unambiguous: a namespace never contains a raw ':'
@@ -106,8 +106,15 @@ export interface EntryKeys {
   readonly lock: string
 }
 
-/** How many recently used keys keep their built names (the memo is dropped when full). */
-const RECENT_KEYS = 2_048
+/**
+ * The memo of recently used keys' names is bounded in bytes (UTF-16 size of the key and its
+ * three names, plus a per-entry allowance) and dropped when full; keys longer than
+ * RECENT_KEY_MAX_LENGTH are never remembered (their names are hashed anyway, and a few huge
+ * keys would otherwise pin megabytes).
+ */
+export const RECENT_KEYS_MAX_BYTES = 2 * 1024 * 1024
+const RECENT_KEY_MAX_LENGTH = 1_024
+const RECENT_ENTRY_OVERHEAD = 160
 
 /** Builds every Redis key name for one prefix. Pure: no I/O. */
 export class Keyspace {
@@ -120,7 +127,7 @@ export class Keyspace {
   // Hot keys are asked for again and again (every hit): remember their names, so a hit builds
   // no strings, and the names it gets back (same strings each time) hash for free in maps.
   readonly #recent = new Map<string, Map<string, EntryKeys>>()
-  #recentCount = 0
+  #recentBytes = 0
 
   constructor(prefix: string) {
     this.prefix = checkPrefix(prefix)
@@ -139,14 +146,16 @@ export class Keyspace {
       fence: `${this.prefix}:f:${tag}`,
       lock: `${this.prefix}:l:${tag}`,
     }
-    if (this.#recentCount >= RECENT_KEYS) {
+    if (key.length > RECENT_KEY_MAX_LENGTH) return keys
+    const bytes = (key.length + keys.value.length * 3) * 2 + RECENT_ENTRY_OVERHEAD
+    if (this.#recentBytes + bytes > RECENT_KEYS_MAX_BYTES) {
       this.#recent.clear()
-      this.#recentCount = 0
+      this.#recentBytes = 0
       byKey = undefined
     }
     if (byKey === undefined) this.#recent.set(namespace, (byKey = new Map<string, EntryKeys>()))
     byKey.set(key, keys)
-    this.#recentCount++
+    this.#recentBytes += bytes
     return keys
   }
 
@@ -165,9 +174,12 @@ export class Keyspace {
     return this.entry(namespace, key).value
   }
 
-  /** The set holding the value keys that carry `tag`. */
+  /**
+   * The sorted set holding the value keys that carry `tag`, scored by when their entry expires
+   * (named `tz`: tag sets were plain sets under `t` before, and a new type needs a new name).
+   */
   tagSet(tag: string): string {
-    return `${this.prefix}:t:{${encodeKey(checkTag(tag))}}`
+    return `${this.prefix}:tz:{${encodeKey(checkTag(tag))}}`
   }
 
   /**

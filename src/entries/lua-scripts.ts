@@ -166,36 +166,54 @@ return n`,
   },
 }
 
+// Lua: the server time in ms, in the local `now`.
+const LUA_NOW_MS = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`
+
+const nowMs = (db: MemoryDb): number => Math.floor(db.timeMicros() / 1000)
+
 /**
- * Add a value key to a tag set, extending the set's TTL to cover the entry.
+ * Add a value key to a tag set: a sorted set scored by when each member's entry expires. Members
+ * whose entry has expired are dropped on every add, and the set expires with its last live
+ * member, so a tag set never holds more than the entries written with the tag that may still
+ * exist (a rewrite updates its member, never adds one).
  * KEYS: tag set. ARGV: ttl ms, member.
  */
 export const tagAddScript: StoreScript = {
   name: 'tag-add',
-  lua: `
-redis.call('SADD', KEYS[1], ARGV[2])
-local ttl = tonumber(ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+  lua: `${LUA_NOW_MS}
+redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[1])), ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
 return 1`,
   memory(db, [setKey = ''], args): ScriptReply {
-    db.setAdd(setKey, [str(args[1])])
-    const ttl = num(args[0])
-    if (db.pttl(setKey) < ttl) db.expire(setKey, ttl)
+    const now = nowMs(db)
+    db.sortedAdd(setKey, now + num(args[0]), str(args[1]))
+    db.sortedTrim(setKey, now)
+    const last = db.sortedMaxScore(setKey)
+    if (last !== undefined) db.expire(setKey, Math.max(1, last - now))
     return 1
   },
 }
 
-/** Atomically read and delete a tag set. KEYS: tag set. Returns its members. */
+/**
+ * Take (read and remove) up to ARGV[1] members of a tag set, soonest to expire first, after
+ * dropping the expired ones: invalidation reads a big tag in bounded batches until it is empty.
+ * KEYS: tag set. ARGV: batch size. Returns the members taken.
+ */
 export const tagTakeScript: StoreScript = {
   name: 'tag-take',
-  lua: `
-local members = redis.call('SMEMBERS', KEYS[1])
-redis.call('DEL', KEYS[1])
+  lua: `${LUA_NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[1]))
+local members = {}
+for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
 return members`,
-  memory(db, [setKey = '']): ScriptReply {
-    const members = db.setMembers(setKey).map((member) => Buffer.from(member, 'utf8'))
-    db.delete(setKey)
-    return members
+  memory(db, [setKey = ''], args): ScriptReply {
+    db.sortedTrim(setKey, nowMs(db))
+    return db.sortedPopMin(setKey, num(args[0])).map((member) => Buffer.from(member, 'utf8'))
   },
 }
 

@@ -22,8 +22,11 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
+/** A sorted set: member -> score. */
+type Sorted = Map<string, number>
+
 interface Slot {
-  value: Buffer | Set<string>
+  value: Buffer | Sorted
   /** Epoch ms; Infinity when the key has no TTL. */
   expiresAt: number
   bytes: number
@@ -176,7 +179,7 @@ export class MemoryStore implements Store {
     return Buffer.isBuffer(value) ? value : undefined
   }
 
-  #write(key: string, value: Buffer | Set<string>, ttlMs: number): void {
+  #write(key: string, value: Buffer | Sorted, ttlMs: number): void {
     this.#remove(key)
     const size = Buffer.isBuffer(value) ? value.length : 0
     const slot = { value, expiresAt: this.#now() + ttlMs, bytes: key.length * 2 + size }
@@ -226,28 +229,52 @@ export class MemoryStore implements Store {
         const slot = this.#live(key)
         if (slot !== undefined) slot.expiresAt = this.#now() + ttlMs
       },
-      setAdd: (key, members) => {
-        const slot = this.#live(key)
-        const set = slot?.value instanceof Set ? slot.value : new Set<string>()
-        for (const member of members) set.add(member)
-        if (slot?.value !== set) this.#write(key, set, Infinity)
-        this.#resize(key, set)
+      sortedAdd: (key, score, member) => {
+        const sorted = this.#sorted(key) ?? new Map<string, number>()
+        sorted.set(member, score)
+        if (this.#data.get(key)?.value !== sorted) this.#write(key, sorted, Infinity)
+        this.#resize(key, sorted)
       },
-      setMembers: (key) => {
-        const value = this.#live(key)?.value
-        return value instanceof Set ? [...value] : []
+      sortedTrim: (key, max) => {
+        const sorted = this.#sorted(key)
+        if (sorted === undefined) return
+        for (const [member, score] of sorted) if (score <= max) sorted.delete(member)
+        this.#resize(key, sorted)
+      },
+      sortedPopMin: (key, count) => {
+        const sorted = this.#sorted(key)
+        if (sorted === undefined) return []
+        const lowest = [...sorted].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : 1))
+        const taken = lowest.slice(0, count).map(([member]) => member)
+        for (const member of taken) sorted.delete(member)
+        this.#resize(key, sorted)
+        return taken
+      },
+      sortedMaxScore: (key) => {
+        let max: number | undefined
+        for (const score of this.#sorted(key)?.values() ?? []) max = Math.max(max ?? score, score)
+        return max
       },
       timeMicros: () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
       publish: (channel, message) => this.#deliver(channel, message),
     }
   }
 
-  /** Re-account the size of a set after members were added. */
-  #resize(key: string, set: Set<string>): void {
+  #sorted(key: string): Sorted | undefined {
+    const value = this.#live(key)?.value
+    return value instanceof Map ? value : undefined
+  }
+
+  /** Re-account the size of a sorted set after it changed; an empty one is deleted (Redis too). */
+  #resize(key: string, sorted: Sorted): void {
     const slot = this.#data.get(key)
     if (slot === undefined) return
+    if (sorted.size === 0) {
+      this.#remove(key)
+      return
+    }
     let bytes = key.length * 2 + ENTRY_OVERHEAD
-    for (const member of set) bytes += member.length * 2 + 16
+    for (const member of sorted.keys()) bytes += member.length * 2 + 24
     this.#bytes += bytes - slot.bytes
     slot.bytes = bytes
   }

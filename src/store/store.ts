@@ -39,7 +39,7 @@ export type ScriptReply = number | Buffer | null | readonly ScriptReply[]
 
 /**
  * The memory store's data as scripts see it: a small subset of Redis semantics (strings with a
- * TTL, sets, server time, publish).
+ * TTL, sorted sets, server time, publish).
  */
 export interface MemoryDb {
   /** Read a live key (like GET). */
@@ -52,10 +52,14 @@ export interface MemoryDb {
   pttl(key: string): number
   /** Set the TTL of an existing key, in ms (like PEXPIRE). */
   expire(key: string, ttlMs: number): void
-  /** Add members to a set (like SADD). */
-  setAdd(key: string, members: readonly string[]): void
-  /** The members of a set; empty when it does not exist (like SMEMBERS). */
-  setMembers(key: string): string[]
+  /** Add a member to a sorted set, or update its score (like ZADD). */
+  sortedAdd(key: string, score: number, member: string): void
+  /** Remove the members scored at most `max` (like ZREMRANGEBYSCORE key -inf max). */
+  sortedTrim(key: string, max: number): void
+  /** Remove and return up to `count` members of lowest score (like ZPOPMIN, members only). */
+  sortedPopMin(key: string, count: number): string[]
+  /** The highest score of a sorted set; undefined when it does not exist. */
+  sortedMaxScore(key: string): number | undefined
   /** Server time in microseconds. */
   timeMicros(): number
   /** Publish a message to the store's subscribers (like PUBLISH). */

@@ -79,20 +79,42 @@ export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] =
     },
   ],
   [
-    'keeps tag sets with a TTL that covers their entries, and takes them atomically',
+    'keeps tag sets scored by expiry: expired members dropped, taken in batches',
     async (store, p) => {
-      const tag = `${p}:t:{tag}`
+      const tag = `${p}:tz:{tag}`
       await store.run([
         { script: tagAddScript, keys: [tag], args: ['60', 'k1'] },
         { script: tagAddScript, keys: [tag], args: ['10000', 'k2'] },
         { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
+        { script: tagAddScript, keys: [tag], args: ['20000', 'k4'] },
+        { script: tagAddScript, keys: [tag], args: ['30000', 'k5'] },
       ])
       await sleep(100)
-      const take = { script: tagTakeScript, keys: [tag], args: [] }
-      const [members] = (await store.run([take])) as [Buffer[]]
-      assert.deepEqual(members.map(String).sort(), ['k1', 'k2', 'k3'])
-      const [again] = (await store.run([take])) as [Buffer[]]
-      assert.deepEqual(again, [])
+      const take = async (): Promise<string[]> => {
+        const [members] = (await store.run([
+          { script: tagTakeScript, keys: [tag], args: ['2'] },
+        ])) as [Buffer[]]
+        return members.map(String)
+      }
+      // k1 and k3 expired: never returned; the others soonest to expire first, two at a time.
+      assert.deepEqual(await take(), ['k2', 'k4'])
+      assert.deepEqual(await take(), ['k5'])
+      assert.deepEqual(await take(), [])
+    },
+  ],
+  [
+    'expires a tag set with its last live member',
+    async (store, p) => {
+      const tag = `${p}:tz:{short}`
+      await store.run([
+        { script: tagAddScript, keys: [tag], args: ['40', 'k1'] },
+        { script: tagAddScript, keys: [tag], args: ['60', 'k2'] },
+      ])
+      await sleep(100)
+      const [members] = (await store.run([
+        { script: tagTakeScript, keys: [tag], args: ['10'] },
+      ])) as [Buffer[]]
+      assert.deepEqual(members, [])
     },
   ],
   [

@@ -16,7 +16,9 @@ interface Reply {
 
 function get(port: number, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    // Instances behind one load balancer all see the site's Host (the key holds it as sent).
+    const headers = { host: 'site.example' }
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))

@@ -4,6 +4,7 @@ import request from 'supertest'
 import { cacheRoute, createCache, type Cache } from '../../src/index.js'
 import { nextEvent } from '../support/events.js'
 import { sharedRedisUrl, uniquePrefix } from '../support/redis.js'
+import { behindStableHost } from './apps.js'
 
 describe('cacheRoute with the L1 tier, two instances on Redis', () => {
   let a: Cache
@@ -20,7 +21,7 @@ describe('cacheRoute with the L1 tier, two instances on Redis', () => {
         res.vary('Accept-Language').json({ id: req.params.id, run: runs })
       },
     )
-    return server
+    return behindStableHost(server)
   }
 
   beforeEach(async () => {

@@ -4,6 +4,7 @@ import request from 'supertest'
 import { createDemoApp } from '../../demo/app.js'
 import type { Prediction, TeamStats } from '../../demo/models.js'
 import { createCache, MemoryStore, type Cache, type StatusDocument } from '../../src/index.js'
+import { behindStableHost } from './apps.js'
 
 describe('demo app (createDemoApp on the memory store)', () => {
   let cache: Cache
@@ -12,7 +13,7 @@ describe('demo app (createDemoApp on the memory store)', () => {
   beforeEach(() => {
     cache = createCache({ store: new MemoryStore() })
     // A twentieth of the realistic delays: still slow enough for requests to overlap.
-    app = createDemoApp(cache, { instance: 'test-app', workScale: 0.05 })
+    app = behindStableHost(createDemoApp(cache, { instance: 'test-app', workScale: 0.05 }))
   })
   afterEach(() => cache.close())
 
