@@ -22,10 +22,17 @@ export interface ResponseLabel {
  * `client` (the route's `bypass` predicate), `method` (not GET or HEAD), `authorization` (a
  * credentialed request without a shareable stored response), `head-miss` (HEAD with nothing
  * stored), `error` (the cache failed this request), `store-unavailable` (computed without the
- * store or the lock: nothing shared).
+ * store or the lock: nothing shared), `invalid-host` (a Host header that is not host[:port]:
+ * the handler could misread it, so it is never cached).
  */
 export type RouteBypassReason =
-  'client' | 'method' | 'authorization' | 'head-miss' | 'error' | 'store-unavailable'
+  | 'client'
+  | 'method'
+  | 'authorization'
+  | 'head-miss'
+  | 'error'
+  | 'store-unavailable'
+  | 'invalid-host'
 
 /**
  * Why cacheRoute did not store a response (the `cache:skip` reasons, counted in stats): the
@@ -94,6 +101,7 @@ const BYPASS_LABELS: Readonly<Record<RouteBypassReason, ResponseLabel>> = Object
   'head-miss': bypassLabel('head-miss'),
   error: bypassLabel('error'),
   'store-unavailable': bypassLabel('store-unavailable'),
+  'invalid-host': bypassLabel('invalid-host'),
 })
 
 /** Count a bypass (`cache:bypass`) and return its label: every BYPASS answer goes through here. */
