@@ -123,6 +123,11 @@ export class Bus {
     }
   }
 
+  /** The message as it travels on the channel. */
+  encode(message: BusMessage): string {
+    return encode(message)
+  }
+
   /** Publish a message from this instance; failures are reported, never thrown. */
   async publish(message: BusMessage): Promise<void> {
     try {

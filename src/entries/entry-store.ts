@@ -6,7 +6,7 @@ import type { CacheEvents } from '../observe/events.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
 import type { L1Tier } from './l1.js'
 import type { StateLog } from '../observe/logger.js'
-import { beginCall, deleteCall, writeCalls } from './lua-calls.js'
+import { beginCall, deleteCall, noticeCall, writeCalls } from './lua-calls.js'
 import type { ScriptReply, Store } from '../store/store.js'
 
 /** Everything the entry store works with. */
@@ -165,16 +165,18 @@ export class EntryStore {
   }
 
   /**
-   * The lock holder's re-check: a fresh entry created after `createdAfter` if one appeared
-   * (another instance computed it meanwhile), else a new fence.
+   * The lock holder's re-check: a fresh entry (a value or a marker) created after
+   * `createdAfter` if one appeared (another instance computed it meanwhile), else a new fence
+   * (`peek`: the current one, so as not to refuse the write of a holder still computing).
    */
   async begin(
     namespace: string,
     keys: EntryKeys,
     now: number,
     createdAfter = 0,
+    peek = false,
   ): Promise<BeginOutcome> {
-    const call = beginCall(this.#deps, keys, now, createdAfter)
+    const call = beginCall(this.#deps, keys, now, createdAfter, peek)
     const replies = await this.#guard('begin', undefined, () => this.#deps.store.run([call]))
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
@@ -184,6 +186,34 @@ export class EntryStore {
       if (entry !== undefined) return { status: 'fresh', entry }
     }
     return { status: 'fence', fence: Number(String(fence)) }
+  }
+
+  /**
+   * Publish a notice (`failed`, `pass`) for the computation that holds `fence`, only while that
+   * fence is the newest; resolves false when it was refused or the store failed.
+   */
+  async announce(keys: EntryKeys, fence: number, message: string): Promise<boolean> {
+    const call = noticeCall(this.#deps, keys, fence, message)
+    const replies = await this.#guard('publish', undefined, () => this.#deps.store.run([call]))
+    return Number(replies?.[0]) === 1
+  }
+
+  /**
+   * Like `read`, but a store failure (or an open breaker) resolves to `'failed'` rather than
+   * a miss: a waiter then knows that nobody can share a result and runs the function itself.
+   */
+  readChecked<T>(
+    namespace: string,
+    keys: EntryKeys,
+    immutable = false,
+  ): Promise<StoredEntry<T> | undefined | 'failed'> {
+    const local =
+      this.#deps.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
+    if (local !== undefined) return Promise.resolve(local)
+    return this.#guard('get', 'failed' as const, () => this.#deps.store.get(keys.value)).then(
+      (bytes) =>
+        bytes === 'failed' || bytes === undefined ? bytes : this.#decode<T>(namespace, keys, bytes),
+    )
   }
 
   /** Run a store operation under the breaker and the fail-open policy. */

@@ -4,6 +4,7 @@ import type { EntryWrite } from './entry-store.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
 import {
   beginComputeScript,
+  noticeScript,
   deleteEntryScript,
   tagAddScript,
   writeEntryScript,
@@ -71,10 +72,21 @@ export function beginCall(
   keys: EntryKeys,
   now: number,
   createdAfter: number,
+  peek = false,
 ): ScriptCall {
   return {
     script: beginComputeScript,
     keys: [keys.value, keys.fence],
-    args: [String(now), String(c.fenceGraceMs), String(createdAfter)],
+    args: [String(now), String(c.fenceGraceMs), String(createdAfter), peek ? '1' : '0'],
   }
+}
+
+/** Publish `message` on the bus only while `fence` is the key's newest. */
+export function noticeCall(
+  c: LuaCallContext,
+  keys: EntryKeys,
+  fence: number,
+  message: string,
+): ScriptCall {
+  return { script: noticeScript, keys: [keys.fence], args: [String(fence), c.bus.channel, message] }
 }

@@ -10,6 +10,15 @@ import type { MemoryDb, ScriptReply, StoreScript } from '../store/store.js'
  * expired; the +1 keeps them increasing within one microsecond. A write that carries a fence
  * older than the stored one is refused, so a holder that was paused past its lock (a zombie)
  * cannot overwrite what a newer holder, a later `set` or an invalidation did.
+ *
+ * Restarts and failovers (issue 12, examine item): the fence key may be lost (a restart without
+ * persistence, a failover before it replicated). The next fence is then the server's clock in
+ * µs, which is above every fence issued before as long as that clock did not go back by more
+ * than the outage lasted: each fence was at most its server's time plus the few +1 steps taken
+ * within one µs. Only when both are lost (fence key gone and the new master's clock behind the
+ * old one's) can a zombie's older write be accepted, once per key, until the next fence; the
+ * test "a fence taken after a Redis restart is above every fence taken before" covers the
+ * restart. Run NTP slewing (never stepping back) on Redis hosts; that is Redlock's assumption too.
  */
 
 // Lua: assign a new fence to the (already declared) locals `fence` and `f`, and store it in
@@ -98,17 +107,24 @@ return {1, f}`,
 
 /**
  * The lock holder's re-check. KEYS: value, fence. ARGV: now (ms), fence keep ms, created after
- * (ms; a refresh only accepts an entry newer than the one it refreshes, a miss passes 0).
- * Returns ['0', envelope] when such a fresh value exists, else [new fence].
+ * (ms; a refresh only accepts an entry newer than the one it refreshes, a miss passes 0), peek
+ * ('1': return the current fence instead of taking a newer one, for a waiter that timed out
+ * while the holder may still be alive: its write must not refuse the holder's, defect 2).
+ * Returns ['0', envelope] when such a fresh entry exists, else [fence]. Fresh markers (a
+ * cached failure, a pass) count: a holder must not recompute what `errorTtl` cached.
  */
 export const beginComputeScript: StoreScript = {
   name: 'begin',
   lua: `
 local v = redis.call('GET', KEYS[1])
 if v then
-  local created, fresh, kind = string.match(v, '${BEGIN_HEADER_LUA}')
-  if fresh and kind == 'v' and tonumber(fresh) > tonumber(ARGV[1])
+  local created, fresh = string.match(v, '${BEGIN_HEADER_LUA}')
+  if fresh and tonumber(fresh) > tonumber(ARGV[1])
     and tonumber(created) > tonumber(ARGV[3] or '0') then return {'0', v} end
+end
+if ARGV[4] == '1' then
+  local current = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  if current > 0 then return {string.format('%.0f', current)} end
 end
 local fence
 local f
@@ -118,11 +134,13 @@ return {f}`,
     const value = db.get(valueKey)
     if (value !== undefined) {
       const match = BEGIN_HEADER_JS.exec(value.toString('latin1', 0, HEADER_PEEK_BYTES))
-      const fresh = match !== null && match[3] === 'v' && Number(match[2]) > num(args[0])
+      const fresh = match !== null && Number(match[2]) > num(args[0])
       if (fresh && Number(match[1]) > num(args[2])) {
         return [Buffer.from('0'), value]
       }
     }
+    const current = currentFence(db, fenceKey)
+    if (str(args[3]) === '1' && current > 0) return [fenceText(current)]
     return [fenceText(newFence(db, fenceKey, num(args[1])))]
   },
 }
@@ -178,5 +196,24 @@ return members`,
     const members = db.setMembers(setKey).map((member) => Buffer.from(member, 'utf8'))
     db.delete(setKey)
     return members
+  },
+}
+
+/**
+ * A fenced notice ("failed", "pass"): published only while its fence is still the newest, so a
+ * zombie holder that resumes after a takeover cannot fail or release the new holder's waiters
+ * (defect 3 of issue 12). KEYS: fence. ARGV: fence, channel, message. Returns 1 when published.
+ */
+export const noticeScript: StoreScript = {
+  name: 'notice',
+  lua: `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) < current then return 0 end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`,
+  memory(db, [fenceKey = ''], args): ScriptReply {
+    if (num(args[0]) < currentFence(db, fenceKey)) return 0
+    db.publish(str(args[1]), str(args[2]))
+    return 1
   },
 }

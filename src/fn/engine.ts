@@ -126,7 +126,10 @@ export class FnEngine {
   /** The flight's work: read the store, serve what can be served, else compute. */
   async #lookup<T>(call: FnCall<T>): Promise<CacheFnResult<T>> {
     const { plan } = call
-    const entry = await this.#deps.entries.read<T>(plan.namespace, plan.keys, plan.immutable)
+    const entry = await this.#deps.entries.readChecked<T>(plan.namespace, plan.keys, plan.immutable)
+    // The store cannot be reached: nobody can share a result, so waiting for the lock's holder
+    // would only serialize instances (defect 8 of issue 12). Run now, without lock or store.
+    if (entry === 'failed') return lead(call, undefined, undefined, 'fallback', true)
     if (entry !== undefined) {
       const served = this.#serve(call, entry)
       if (served !== undefined) return served

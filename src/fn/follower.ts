@@ -89,7 +89,9 @@ async function check<T>(
   by: 'message' | 'poll' | undefined,
 ): Promise<CacheFnResult<T> | undefined> {
   const { plan, deps } = w.call
-  const entry = await deps.entries.read<T>(plan.namespace, plan.keys)
+  const entry = await deps.entries.readChecked<T>(plan.namespace, plan.keys)
+  // The store went away while we wait: the holder cannot store or announce anything either.
+  if (entry === 'failed') return settled(w, lead(w.call, w.stale, undefined, 'fallback', true))
   const found = settle(entry, Date.now())
   if (found === undefined) return undefined
   if (by !== undefined) deps.events.emit('fn:woken', { namespace: plan.namespace, by })

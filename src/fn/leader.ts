@@ -1,10 +1,11 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
+import type { BeginOutcome } from '../entries/entry-store.js'
 import { HardTimeoutError } from '../errors.js'
 import type { LockHandle } from '../lock/lock.js'
 import type { Computation, FnCall } from './call.js'
 import { computed, fromEntry, type CacheFnResult, type RunReason } from './result.js'
 import { runFunction, softTimeout, type FunctionOutcome } from './run-fn.js'
-import { staleIfError } from './settle.js'
+import { settle, staleIfError } from './settle.js'
 import { announceFailure, storeResult } from './store-result.js'
 
 /**
@@ -18,21 +19,32 @@ export async function lead<T>(
   stale: StoredEntry<T> | undefined,
   handle: LockHandle | undefined,
   reason: RunReason,
+  storeDown = false,
 ): Promise<CacheFnResult<T>> {
   const { entries, events } = call.deps
   const { plan } = call
-  let begin
+  let begin: BeginOutcome
   try {
     // A refresh of a still-fresh value (eager refresh) only yields to a newer entry.
     const createdAfter = stale !== undefined && stale.freshUntil > Date.now() ? stale.createdAt : 0
-    begin = await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter)
+    // A waiter that timed out computes under the current fence, not a newer one: the holder may
+    // be alive, and a newer fence would refuse its write (defect 2 of issue 12). Invalidations
+    // still take newer fences, so they still refuse this late write.
+    const peek = reason === 'wait-timeout'
+    begin = storeDown
+      ? { status: 'failed' }
+      : await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter, peek)
   } catch (error) {
     await handle?.release()
     throw error
   }
   if (begin.status === 'fresh') {
-    // Another instance stored it between our read and our lock: nothing to compute.
+    // Another instance answered between our read and our lock: a value, or a marker (a cached
+    // failure must not be recomputed before its errorTtl; a pass runs without storing).
     await handle?.release()
+    const found = settle(begin.entry as StoredEntry<T>, Date.now())
+    if (found?.kind === 'error') throw found.error
+    if (found?.kind === 'pass') return runDirect(call)
     return fromEntry(begin.entry as StoredEntry<T>, 'hit')
   }
   const fence = begin.status === 'fence' ? begin.fence : undefined

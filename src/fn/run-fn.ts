@@ -15,6 +15,14 @@ export interface FunctionOutcome<T> {
 /**
  * Run the user's function once: synchronous throws become rejections, and with a hard timeout
  * the call rejects with HardTimeoutError and the function's signal is aborted.
+ *
+ * Hard timeout vs the lock (issue 12, examine item), decided: at the hard timeout the holder
+ * gives up, announces the failure and releases its lock, so another instance may compute. A
+ * function that ignores its signal runs on, but its late result is dropped right here (the
+ * returned promise has already rejected), so it is never written nor announced: nothing can
+ * overwrite the newer holder's value. Keeping the lock until such a function settles would let
+ * one stuck call block the key for every instance. Test: "hardTimeout releases the lock; the
+ * late result of an fn that ignores its signal is never written".
  */
 export function runFunction<T>(
   fn: CacheFnFunction<T>,

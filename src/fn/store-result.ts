@@ -1,3 +1,4 @@
+import type { BusMessage } from '../bus/bus.js'
 import type { EntryWrite } from '../entries/entry-store.js'
 import { SerializationError } from '../errors.js'
 import type { FnPlan } from '../options/fn-options.js'
@@ -21,7 +22,19 @@ export async function announceFailure<T>(c: Computation<T>, error: unknown): Pro
     const [outcome] = await entries.write([marker(plan, 'error', wire, plan.errorTtlMs, c.fence)])
     if (outcome?.status === 'written') return
   }
-  await bus.publish({ type: 'failed', origin: bus.origin, key: plan.keys.value, error: wire })
+  await announce(c, { type: 'failed', origin: bus.origin, key: plan.keys.value, error: wire })
+}
+
+/**
+ * Send a "failed" or "pass" notice. With a fence, the store publishes it only while that fence
+ * is the newest: a zombie holder (paused past its lock, then resumed) cannot fail or release the
+ * waiters of the holder that took over (defect 3 of issue 12). Without one (the store was
+ * unreachable at the re-check) nothing was shared, so nothing can be overtaken either.
+ */
+async function announce<T>(c: Computation<T>, message: BusMessage): Promise<void> {
+  const { entries, bus } = c.call.deps
+  if (c.fence === undefined) return bus.publish(message)
+  await entries.announce(c.call.plan.keys, c.fence, bus.encode(message))
 }
 
 /**
@@ -71,7 +84,7 @@ async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void
     ])
     if (outcome?.status === 'written') return
   }
-  await bus.publish({ type: 'pass', origin: bus.origin, key: plan.keys.value })
+  await announce(c, { type: 'pass', origin: bus.origin, key: plan.keys.value })
 }
 
 /** A value entry, or a marker, under the plan's key and the fence (when there is one). */
