@@ -16,7 +16,7 @@ describe('cacheFn races (issue 12)', function () {
   const proxies: FaultProxy[] = []
 
   const open = (options: CacheOptions = {}): Cache => {
-    const cache = createCache({ redis: node.url, prefix, commandTimeout: 200, ...options })
+    const cache = createCache({ redis: node.url, prefix, commandTimeout: 1_000, ...options })
     cache.on('error', () => undefined)
     caches.push(cache)
     return cache

@@ -113,7 +113,8 @@ describe('Lock under faults (issue 12)', function () {
   })
 
   it('defect 6: one slow extension is retried within the validity; the lock is kept', async () => {
-    const lock = open(100, 1)
+    const lock = open(300, 1)
+    await lock.health()
     const held = await lock.tryAcquire(resource, 3_000)
     expect(held).to.not.equal(undefined)
     const slow = proxies[0]!.holdReply(onResource(resource))
@@ -128,8 +129,9 @@ describe('Lock under faults (issue 12)', function () {
   })
 
   it('defect 6: extend gives up (false) once the validity is really gone', async () => {
-    const lock = open(100, 1)
-    const held = await lock.tryAcquire(resource, 400)
+    const lock = open(300, 1)
+    await lock.health()
+    const held = await lock.tryAcquire(resource, 1_000)
     expect(held).to.not.equal(undefined)
     proxies[0]!.pause()
     expect(await held!.extend(3_000)).to.equal(false)
