@@ -235,22 +235,3 @@ return 1`,
     return 1
   },
 }
-
-/**
- * A fenced notice ("failed", "pass"): published only while its fence is still the newest, so a
- * zombie holder that resumes after a takeover cannot fail or release the new holder's waiters
- * (defect 3 of issue 12). KEYS: fence. ARGV: fence, channel, message. Returns 1 when published.
- */
-export const noticeScript: StoreScript = {
-  name: 'notice',
-  lua: `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if tonumber(ARGV[1]) < current then return 0 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1`,
-  memory(db, [fenceKey = ''], args): ScriptReply {
-    if (num(args[0]) < currentFence(db, fenceKey)) return 0
-    db.publish(str(args[1]), str(args[2]))
-    return 1
-  },
-}
