@@ -34,18 +34,29 @@ interface Spec {
 
 /** Everything a handler can observe of a request that the route's key must account for. */
 function observed(spec: Spec): string {
-  const req = { url: spec.target }
-  const query = parseurl(req).query ?? ''
   const lower = lowerNames(spec.headers)
   return JSON.stringify([
     'GET',
     lower['host'] ?? null,
     spec.target,
-    parseurl(req).pathname,
-    queryOf4(query),
-    queryOf5(query),
+    ...parsedTarget(spec.target),
     VARY.map((name) => lower[name] ?? null),
   ])
+}
+
+/**
+ * Path and query as Express parses them. A target Node's URL parser rejects (a malformed escape
+ * in an authority-looking `//…@…` prefix throws URIError) never reaches a handler: Express
+ * answers it with an error, so what is observed is that error, the same for equal targets.
+ */
+function parsedTarget(target: string): unknown[] {
+  try {
+    const url = parseurl({ url: target })
+    const query = url.query ?? ''
+    return [url.pathname, queryOf4(query), queryOf5(query)]
+  } catch (error) {
+    return ['unparsable', String(error)]
+  }
 }
 
 function lowerNames(headers: Readonly<Record<string, string>>): Record<string, string> {

@@ -277,14 +277,26 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, npm_config_update_notifier: 'false', ...extra }
 }
 
+/**
+ * The npm that started the tests: under `npm test`, `node_modules/.bin` comes first on the PATH
+ * and holds npm 6 (a dependency of http-cache-tests), which knows no `--pack-destination`.
+ */
+function npmCommand(args: readonly string[]): [string, readonly string[]] {
+  const cli = process.env['npm_execpath']
+  return cli !== undefined && /npm-cli\.[cm]?js$/.test(cli)
+    ? [process.execPath, [cli, ...args]]
+    : ['npm', args]
+}
+
 /** Run a command to completion (killing its process group after `timeoutMs`). */
 function run(
   command: string,
   args: readonly string[],
   options: { cwd: string; timeoutMs: number; env?: Record<string, string> },
 ): Promise<RunResult> {
+  const [file, argv] = command === 'npm' ? npmCommand(args) : [command, args]
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
+    const child = spawn(file, argv, {
       cwd: options.cwd,
       env: childEnv(options.env),
       detached: true,
