@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { headerText, type StoredResponse } from '../route/stored-response.js'
+import { parseHttpDate } from './http-date.js'
 
 /**
  * Whether a conditional GET/HEAD can be answered with 304 from a stored response (RFC 9110
@@ -14,10 +15,11 @@ export function isNotModified(req: IncomingMessage, stored: StoredResponse): boo
     return noneMatchFails(ifNoneMatch, headerText(stored.headers['etag']))
   const ifModifiedSince = headers['if-modified-since']
   if (ifModifiedSince === undefined) return false
-  const since = Date.parse(ifModifiedSince)
-  if (Number.isNaN(since)) return false
-  const lastModified = Date.parse(headerText(stored.headers['last-modified']) ?? '')
-  const reference = Number.isNaN(lastModified) ? stored.storedAt : lastModified
+  // RFC 9110 13.1.3: a value that is not a valid HTTP-date is ignored.
+  const since = parseHttpDate(ifModifiedSince)
+  if (since === undefined) return false
+  const lastModified = parseHttpDate(headerText(stored.headers['last-modified']))
+  const reference = lastModified ?? stored.storedAt
   // HTTP dates have one-second precision.
   return Math.floor(reference / 1000) <= Math.floor(since / 1000)
 }

@@ -1,4 +1,5 @@
 import { parseCacheControl, seconds, type Directives } from './cache-control.js'
+import { parseHttpDate } from './http-date.js'
 
 /** What the route needs to know about a finished response to decide whether to store it. */
 export interface ResponseFacts {
@@ -11,8 +12,11 @@ export interface ResponseFacts {
 /** The route settings that bear on storability. */
 export interface StorePolicy {
   readonly statuses: ReadonlySet<number>
-  /** Whether the request carried Authorization and the key does not include the user. */
-  readonly sharedAuthorization: boolean
+  /**
+   * Whether the request carried a credential (Authorization, a personal Cookie) the key does
+   * not hold: then only an explicitly shareable response, fresh by its own headers, is stored.
+   */
+  readonly credentialed: boolean
 }
 
 /** Why a response may not be stored in a shared cache (RFC 9111 section 3). */
@@ -35,7 +39,7 @@ export type StoreDecision =
 /**
  * RFC 9111 section 3 for a shared cache, with the safe defaults of nginx and Varnish: never
  * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, error statuses, or responses to
- * Authorization requests unless the response explicitly allows it (section 3.5).
+ * credentialed requests unless the response is explicitly shareable and fresh (section 3.5).
  */
 export function decideStore(facts: ResponseFacts, policy: StorePolicy, now: number): StoreDecision {
   if (facts.aborted) return { store: false, reason: 'aborted' }
@@ -47,16 +51,38 @@ export function decideStore(facts: ResponseFacts, policy: StorePolicy, now: numb
   if (cc.has('private')) return { store: false, reason: 'private' }
   if (cc.has('no-cache')) return { store: false, reason: 'no-store' }
   if (varyList(facts.headers['vary']).includes('*')) return { store: false, reason: 'vary-star' }
-  if (policy.sharedAuthorization && !allowsAuthorized(cc)) {
+  const lifetime = originLifetime(cc, facts.headers, now)
+  if (policy.credentialed && sharedLifetime(cc, lifetime) === undefined) {
     return { store: false, reason: 'authorization' }
   }
   if (facts.bodyTooLarge) return { store: false, reason: 'too-large' }
-  return { store: true, originTtlMs: originLifetime(cc, facts.headers, now) }
+  return { store: true, originTtlMs: lifetime }
 }
 
-/** Section 3.5: responses to requests with Authorization may be shared only when they say so. */
-export function allowsAuthorized(cc: Directives): boolean {
-  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+/**
+ * Section 3.5, the strict way: a response to a credentialed request may be shared only when it
+ * says so (`public` or `s-maxage`) and gives itself a lifetime above zero; `must-revalidate`
+ * alone, `max-age=0` or no lifetime at all mean "ask the origin every time". The lifetime, in
+ * ms, or undefined when it may not be shared.
+ */
+export function sharedLifetime(cc: Directives, lifetime: number | undefined): number | undefined {
+  if (!cc.has('public') && !cc.has('s-maxage')) return undefined
+  if (cc.has('no-cache') || cc.has('no-store') || cc.has('private')) return undefined
+  return lifetime !== undefined && lifetime > 0 ? lifetime : undefined
+}
+
+/**
+ * Whether a stored response may answer a credentialed request: explicitly shareable and still
+ * fresh by its own headers (its `Date` is when it was stored), whatever the route's ttl.
+ */
+export function freshForCredentials(
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  storedAt: number,
+  now: number,
+): boolean {
+  const cc = parseCacheControl(headers['cache-control'])
+  const lifetime = sharedLifetime(cc, originLifetime(cc, headers, storedAt))
+  return lifetime !== undefined && now - storedAt < lifetime
 }
 
 /** Freshness lifetime from the origin (section 4.2.1): s-maxage, max-age, then Expires - Date. */
@@ -69,11 +95,11 @@ export function originLifetime(
   if (shared !== undefined) return shared * 1000
   const expires = single(headers['expires'])
   if (expires === undefined) return undefined
-  const expiresAt = Date.parse(expires)
+  const expiresAt = parseHttpDate(expires)
   // An invalid Expires (e.g. "0") means "already expired" (section 5.3).
-  if (Number.isNaN(expiresAt)) return 0
-  const date = Date.parse(single(headers['date']) ?? '')
-  return Math.max(0, expiresAt - (Number.isNaN(date) ? now : date))
+  if (expiresAt === undefined) return 0
+  const date = parseHttpDate(single(headers['date']))
+  return Math.max(0, expiresAt - (date ?? now))
 }
 
 /** The header names a Vary value lists, lower case. */

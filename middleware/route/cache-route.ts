@@ -15,13 +15,20 @@ import {
   missLabel,
   REVALIDATED_LABEL,
   staleLabel,
+  type RouteBypassReason,
 } from './cache-status.js'
 import { keyFor, toRouteValue, type OriginContext } from './origin.js'
+import { credentialOf, type Credential } from './credentials.js'
 import { urlParts, type RouteRequest, type UrlParts } from './key.js'
 import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './options.js'
 import { nonCollapsingHandlers } from './non-collapsing.js'
 import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
-import { runSubrequest, subrequestSlot } from './subrequest.js'
+import {
+  canSubrequest,
+  runSubrequest,
+  subrequestSlot,
+  type SubrequestCredentials,
+} from './subrequest.js'
 
 /** An Express-compatible middleware (Express 4 and 5). */
 export type RouteMiddleware = (
@@ -43,7 +50,8 @@ class OriginError extends Error {
  * Concurrent misses for one URL reach the origin once across every instance; hits are replayed
  * byte for byte with `Age`, `X-Cache` and `Cache-Status`; 304s, HEAD, Vary, stale serving and
  * invalidation from any instance are handled. Responses that must not be shared (Set-Cookie,
- * private, no-store, Authorization, errors, partial) are never stored nor shared.
+ * private, no-store, errors, partial, responses to requests with Authorization or a personal
+ * Cookie) are never stored nor shared.
  *
  * @example
  * app.get('/api/matches/:id', cacheRoute(cache, { ttl: '30s', namespace: 'matches' }), handler)
@@ -56,6 +64,7 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     settings,
     fnOptions,
     nonCollapsing: nonCollapsingHandlers(cache, settings),
+    keep: { authorization: settings.keysAuthorization, cookie: settings.keysCookie },
     localOptions: { namespace: settings.namespace, immutable: true, silent: true },
   }
   return function herdlockCacheRoute(req, res, next) {
@@ -85,6 +94,8 @@ interface Route {
   readonly settings: RouteSettings
   readonly fnOptions: CacheFnOptions<RouteValue>
   readonly nonCollapsing: ReturnType<typeof nonCollapsingHandlers>
+  /** The credentials subrequests keep: only those the key holds. */
+  readonly keep: SubrequestCredentials
   /** How the L1 tier is asked (stored responses are never mutated: one shared copy). */
   readonly localOptions: LocalOptions
 }
@@ -100,28 +111,54 @@ type RequestPlan =
       readonly refresh: boolean
       readonly started: number
     }
-  | { readonly kind: 'head' | 'authorized'; readonly parts: UrlParts; readonly key: string }
+  | {
+      readonly kind: 'head'
+      readonly parts: UrlParts
+      readonly key: string
+      readonly credential: Credential | undefined
+    }
+  | {
+      readonly kind: 'credentialed'
+      readonly parts: UrlParts
+      readonly key: string
+      readonly credential: Credential
+    }
   | { readonly kind: 'unsafe' }
-  | { readonly kind: 'bypass'; readonly reason: 'client' | 'invalid-host' }
+  | { readonly kind: 'bypass'; readonly reason: RouteBypassReason }
+
+/** Safe methods other than GET and HEAD (RFC 9110 9.2.1, WebDAV): never cached, never invalidate. */
+const SAFE_METHODS = new Set(['OPTIONS', 'TRACE', 'PROPFIND', 'REPORT', 'SEARCH', 'QUERY'])
 
 function planRequest(route: Route, req: RouteRequest): RequestPlan {
   const { settings } = route
   // Express gives every request a new prototype, so each property read here is a slow lookup:
   // read each once.
   const method = req.method
-  if (method !== 'GET' && method !== 'HEAD') return { kind: 'unsafe' }
-  if (settings.bypass?.(req) === true) return { kind: 'bypass', reason: 'client' }
+  if (method !== 'GET' && method !== 'HEAD') {
+    return SAFE_METHODS.has(method ?? '') ? BYPASS_METHOD : UNSAFE
+  }
+  if (settings.bypass?.(req) === true) return BYPASS_CLIENT
+  const headers = req.headers
+  // Preconditions are for the origin (a 412 is that client's answer alone): the request goes
+  // there by itself, neither led nor stored, and leaves the key as it was.
+  if (headers['if-match'] !== undefined || headers['if-unmodified-since'] !== undefined) {
+    return BYPASS_PRECONDITION
+  }
   const parts = urlParts(req)
   // A Host the handler could misread (userinfo, a path, two ports) is never cached.
   if (!parts.hostValid) return { kind: 'bypass', reason: 'invalid-host' }
   const key = keyFor({ settings, req, parts }, settings.vary)
-  if (method === 'HEAD') return { kind: 'head', parts, key }
-  if (req.headers.authorization !== undefined && !settings.keyIncludesUser) {
-    return { kind: 'authorized', parts, key }
-  }
+  const credential = credentialOf(headers, settings)
+  if (method === 'HEAD') return { kind: 'head', parts, key, credential }
+  if (credential !== undefined) return { kind: 'credentialed', parts, key, credential }
   const refresh = settings.refresh?.(req) === true
   return { kind: 'get', parts, key, refresh, started: performance.now() }
 }
+
+const UNSAFE: RequestPlan = { kind: 'unsafe' }
+const BYPASS_METHOD: RequestPlan = { kind: 'bypass', reason: 'method' }
+const BYPASS_CLIENT: RequestPlan = { kind: 'bypass', reason: 'client' }
+const BYPASS_PRECONDITION: RequestPlan = { kind: 'bypass', reason: 'precondition' }
 
 async function serve(
   route: Route,
@@ -137,9 +174,9 @@ async function serve(
     case 'bypass':
       return nonCollapsing.bypass(res, next, plan.reason)
     case 'head':
-      return nonCollapsing.head(req, res, next, plan.parts, plan.key)
-    case 'authorized':
-      return nonCollapsing.authorized(req, res, next, plan.parts, plan.key)
+      return nonCollapsing.head(req, res, next, plan)
+    case 'credentialed':
+      return nonCollapsing.credentialed(req, res, next, plan)
   }
   if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
   const { parts, key, started } = plan
@@ -168,7 +205,6 @@ async function lookup(
     cache: route.cache,
     settings: route.settings,
     req: ex.req,
-    res: ex.res,
     parts: ex.parts,
     keyVary,
     variant,
@@ -176,10 +212,10 @@ async function lookup(
   const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
     if (ctx.stale !== undefined) {
       revalidated = true
-      return revalidate(route, { ...origin, res: undefined }, ctx)
+      return revalidate(route, origin, ctx)
     }
     inline = true
-    return fetchInline(origin, ex, ctx)
+    return fetchInline(route, origin, ex, ctx)
   }
   let result: CacheFnResult<RouteValue>
   try {
@@ -270,8 +306,14 @@ function answerWith(ex: Exchange, response: ReturnType<typeof toStored>): void {
   replay(ex.req, ex.res, response, missLabel('origin-error'))
 }
 
-/** This request becomes the origin request: its response streams to its client while captured. */
+/**
+ * This request becomes the origin request: its response streams to its client while captured.
+ * Its own request shape stays its own: validators and Range are dropped (the full response is
+ * what others need, and a 200 answers them too), and when its client leaves before the response
+ * is complete, a subrequest produces the response the others wait for.
+ */
 async function fetchInline(
+  route: Route,
   origin: OriginContext,
   ex: Exchange,
   ctx: CacheFnContext<RouteValue>,
@@ -282,23 +324,34 @@ async function fetchInline(
     : missLabel('origin')
   labelResponse(ex.res, label)
   // A miss always fetches (and stores) the full response: a 200 is a valid answer to a
-  // conditional request, and the next ones will get their 304 from the cache.
-  delete ex.req.headers['if-none-match']
-  delete ex.req.headers['if-modified-since']
+  // conditional request or a Range request, and the next ones get their 304 or part from it.
+  const headers = ex.req.headers
+  delete headers['if-none-match']
+  delete headers['if-modified-since']
+  delete headers['range']
+  delete headers['if-range']
   const captured = captureResponse(ex.res, { maxBytes: origin.settings.maxBodySize })
   ex.next()
-  return toRouteValue(origin, ctx, await captured)
+  const response = await captured
+  if (!response.aborted) return toRouteValue(origin, ctx, { req: ex.req, res: ex.res, response })
+  if (!canSubrequest(ex.req)) throw new Error('the client left before its response was complete')
+  const produced = await runSubrequest(ex.req, route.settings.maxBodySize, route.keep)
+  if (produced.response.status >= 500) throw new OriginError(produced.response)
+  return toRouteValue(origin, ctx, produced)
 }
 
-/** Refresh a stale entry through a subrequest; a 5xx keeps the stale one (stale-if-error). */
+/**
+ * Refresh a stale entry through a subrequest (anonymous unless the key holds the credential);
+ * a 5xx keeps the stale one (stale-if-error).
+ */
 async function revalidate(
   route: Route,
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
 ): Promise<RouteValue> {
-  const response = await runSubrequest(origin.req, route.settings.maxBodySize)
-  if (response.status >= 500) throw new OriginError(response)
-  return toRouteValue(origin, ctx, response)
+  const produced = await runSubrequest(origin.req, route.settings.maxBodySize, route.keep)
+  if (produced.response.status >= 500) throw new OriginError(produced.response)
+  return toRouteValue(origin, ctx, produced)
 }
 
 function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {

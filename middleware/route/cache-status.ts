@@ -19,8 +19,9 @@ export interface ResponseLabel {
 
 /**
  * Why cacheRoute went past the cache (the `cache:bypass` reasons, counted in stats):
- * `client` (the route's `bypass` predicate), `method` (not GET or HEAD), `authorization` (a
- * credentialed request without a shareable stored response), `head-miss` (HEAD with nothing
+ * `client` (the route's `bypass` predicate), `method` (not GET or HEAD), `authorization` and
+ * `cookie` (a request carrying that credential, without a shareable and fresh stored response),
+ * `precondition` (If-Match / If-Unmodified-Since: the origin answers that client alone), `head-miss` (HEAD with nothing
  * stored), `error` (the cache failed this request), `store-unavailable` (computed without the
  * store or the lock: nothing shared), `invalid-host` (a Host header that is not host[:port]:
  * the handler could misread it, so it is never cached).
@@ -29,6 +30,8 @@ export type RouteBypassReason =
   | 'client'
   | 'method'
   | 'authorization'
+  | 'cookie'
+  | 'precondition'
   | 'head-miss'
   | 'error'
   | 'store-unavailable'
@@ -98,6 +101,8 @@ const BYPASS_LABELS: Readonly<Record<RouteBypassReason, ResponseLabel>> = Object
   client: bypassLabel('client'),
   method: bypassLabel('method'),
   authorization: bypassLabel('authorization'),
+  cookie: bypassLabel('cookie'),
+  precondition: bypassLabel('precondition'),
   'head-miss': bypassLabel('head-miss'),
   error: bypassLabel('error'),
   'store-unavailable': bypassLabel('store-unavailable'),

@@ -3,21 +3,29 @@ import type { ServerResponse } from 'node:http'
 /**
  * Response capture: wraps `res.write` and `res.end` (which every Express path ends in:
  * `send`, `json`, `sendFile`, streams piped into `res`), so the exact bytes are recorded while
- * they go out to the client. Headers are read the moment the first byte is written, before any
- * middleware mounted ahead of the cache (such as compression) rewrites them, so stored headers
- * always describe the stored bytes.
+ * they go out to the client, and `res.writeHead`, where headers are read twice. Before the
+ * writeHead hooks of middleware mounted ahead of the cache run (compression, express-session,
+ * anything built on `on-headers`), the headers describe the captured bytes: they are what is
+ * stored. After every hook ran, they are what went on the wire: they decide whether the
+ * response may be stored at all (a Set-Cookie added by a session hook forbids it). Headers
+ * already on the response when the capture started (a request id, rate-limit counters) belong
+ * to that request: they are not stored unless the handler changed them.
  */
 
 /** What a finished response looked like. */
 export interface CapturedResponse {
   readonly status: number
-  /** Header names in lower case; multi-valued headers as arrays. */
+  /** What a stored copy carries: header names in lower case; multi-valued headers as arrays. */
   readonly headers: Record<string, string | string[]>
+  /** Every header sent on the wire, after all writeHead hooks: what storability is decided on. */
+  readonly wire: Record<string, string | string[]>
   readonly body: Buffer
   /** More than `maxBytes` were written: the body was dropped. */
   readonly bodyTooLarge: boolean
   /** The connection closed before the response finished. */
   readonly aborted: boolean
+  /** Tags the handler added with `tagResponse()` (`res.locals.cacheTags`). */
+  readonly tags: readonly string[]
 }
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) and per-response ones the cache sets itself. */
@@ -36,8 +44,6 @@ const NOT_STORED = new Set([
   'cache-status',
 ])
 
-type Chunk = string | Uint8Array
-
 /** How to capture. */
 export interface CaptureOptions {
   /** Keep at most this many body bytes; beyond, the body is dropped (`bodyTooLarge`). */
@@ -47,9 +53,11 @@ export interface CaptureOptions {
    * success, `end` emits 'finish'.
    */
   readonly detached?: boolean
-  /** Called once, with the status and headers, just before the first byte goes out. */
-  readonly onHeaders?: (status: number, headers: Record<string, string | string[]>) => void
 }
+
+type Headers = Record<string, string | string[]>
+type Chunk = string | Uint8Array
+type WriteHead = (...args: unknown[]) => ServerResponse
 
 /** Start capturing `res`; the promise settles once the response has ended or the client left. */
 export function captureResponse(
@@ -58,32 +66,50 @@ export function captureResponse(
 ): Promise<CapturedResponse> {
   return new Promise((resolve) => {
     const body = new BodyBuffer(options.maxBytes)
-    let snapshot: { status: number; headers: Record<string, string | string[]> } | undefined
-    const take = (): { status: number; headers: Record<string, string | string[]> } => {
-      if (snapshot === undefined) {
-        snapshot = readHeaders(res)
-        options.onHeaders?.(snapshot.status, snapshot.headers)
-      }
-      return snapshot
+    const before = fingerprint(res)
+    let own: Headers | undefined
+    let wire: Headers | undefined
+    // Called with the response as `this`, like any writeHead, so wrappers chain as they expect.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const writeHead = res.writeHead as unknown as WriteHead
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      if (own !== undefined || res.headersSent) return writeHead.apply(this, args)
+      const rest = applyHeaderArguments(res, args)
+      own = readHeaders(res, before)
+      // The hooks of middleware mounted ahead of the cache run in here.
+      const result = writeHead.apply(this, rest)
+      wire = readHeaders(res, undefined)
+      return result
+    }
+    // Without a client nothing would reach writeHead: run it (and every hook) like a real send.
+    const head = (): void => {
+      if (options.detached && !res.headersSent) res.writeHead(res.statusCode)
     }
     let settled = false
     const finish = (aborted: boolean): void => {
       if (settled) return
       settled = true
-      const { status, headers } = take()
-      resolve({ status, headers, body: body.bytes(), bodyTooLarge: body.tooLarge, aborted })
+      resolve({
+        status: res.statusCode,
+        headers: own ?? readHeaders(res, before),
+        wire: wire ?? readHeaders(res, undefined),
+        body: body.bytes(),
+        bodyTooLarge: body.tooLarge,
+        aborted,
+        tags: localsTags(res),
+      })
     }
     const write = res.write.bind(res) as (...args: unknown[]) => boolean
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
     res.write = function (chunk: unknown, ...rest: unknown[]): boolean {
-      take()
+      head()
       body.add(chunk, rest[0])
       if (!options.detached) return write(chunk, ...rest)
       callbackOf(rest)?.()
       return true
     } as ServerResponse['write']
     res.end = function (...args: unknown[]): ServerResponse {
-      take()
+      head()
       body.add(args[0], args[1])
       if (!options.detached) {
         const result = end(...args)
@@ -93,6 +119,8 @@ export function captureResponse(
       finish(false)
       callbackOf(args)?.()
       res.emit('finish')
+      // Lets middleware release what they hold for the response (compression's zlib stream).
+      res.emit('close')
       return res
     } as ServerResponse['end']
     res.once('close', () => finish(!res.writableEnded))
@@ -133,16 +161,60 @@ function callbackOf(args: unknown[]): (() => void) | undefined {
   return typeof last === 'function' ? (last as () => void) : undefined
 }
 
-function readHeaders(res: ServerResponse): {
-  status: number
-  headers: Record<string, string | string[]>
-} {
-  const headers: Record<string, string | string[]> = {}
+/** Header values as comparable text, to tell what the handler changed. */
+function fingerprint(res: ServerResponse): Map<string, string> {
+  const seen = new Map<string, string>()
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value !== undefined) seen.set(name, Array.isArray(value) ? value.join('\n') : String(value))
+  }
+  return seen
+}
+
+/** The response's headers, less those `before` already had with the same value. */
+function readHeaders(res: ServerResponse, before: Map<string, string> | undefined): Headers {
+  const headers: Headers = {}
   for (const [name, value] of Object.entries(res.getHeaders())) {
     if (value === undefined || NOT_STORED.has(name)) continue
-    headers[name] = Array.isArray(value) ? value.map(String) : String(value)
+    const text = Array.isArray(value) ? value.map(String) : String(value)
+    if (before?.get(name) === (Array.isArray(text) ? text.join('\n') : text)) continue
+    headers[name] = text
   }
-  return { status: res.statusCode, headers }
+  return headers
+}
+
+/**
+ * Apply the status and headers given to `writeHead(status, [message], [headers])` to the
+ * response (as `on-headers` does), so that they can be read, and hooks see them; returns the
+ * arguments left to pass on.
+ */
+function applyHeaderArguments(res: ServerResponse, args: unknown[]): unknown[] {
+  const at = typeof args[1] === 'string' ? 2 : 1
+  const headers: unknown = args[at]
+  if (typeof args[0] === 'number') res.statusCode = args[0]
+  if (Array.isArray(headers)) {
+    const list = headers as unknown[]
+    const pairs: unknown[][] = Array.isArray(list[0])
+      ? (list as unknown[][])
+      : Array.from({ length: list.length / 2 }, (_, i) => list.slice(2 * i, 2 * i + 2))
+    const values = new Map<string, string[]>()
+    for (const [name, value] of pairs) {
+      if (typeof name !== 'string' || name === '') continue
+      values.set(name, [...(values.get(name) ?? []), ...[value].flat().map(String)])
+    }
+    for (const [name, list] of values) res.setHeader(name, list.length === 1 ? list[0]! : list)
+  } else if (typeof headers === 'object' && headers !== null) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (name !== '' && value !== undefined) res.setHeader(name, value as string | string[])
+    }
+  }
+  return args.slice(0, at)
+}
+
+function localsTags(res: ServerResponse): string[] {
+  const tags = (res as { locals?: { cacheTags?: unknown } }).locals?.cacheTags
+  return Array.isArray(tags)
+    ? tags.filter((tag): tag is string => typeof tag === 'string' && tag !== '')
+    : []
 }
 
 function toBuffer(chunk: Chunk, encoding: unknown): Buffer {

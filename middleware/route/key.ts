@@ -189,13 +189,20 @@ export function normalizeHeader(name: string, value: string | string[] | undefin
 
 function acceptedCodings(header: string): Set<string> {
   const accepted = new Set<string>()
+  // A coding named explicitly is decided by its own q, whatever "*" says (RFC 9110 12.5.3):
+  // "gzip;q=0, *" refuses gzip.
+  const named = new Set<string>()
   for (const item of header.toLowerCase().split(',')) {
-    const [coding = '', ...params] = item.split(';').map((part) => part.trim())
+    const [name = '', ...params] = item.split(';').map((part) => part.trim())
+    const coding = name === 'x-gzip' ? 'gzip' : name
+    named.add(coding)
     const q = params.find((param) => param.startsWith('q='))
     if (q !== undefined && Number(q.slice(2)) === 0) continue
-    accepted.add(coding === 'x-gzip' ? 'gzip' : coding)
+    accepted.add(coding)
   }
-  if (accepted.has('*')) for (const coding of ['br', 'gzip', 'deflate']) accepted.add(coding)
+  if (accepted.has('*')) {
+    for (const coding of ['br', 'gzip', 'deflate']) if (!named.has(coding)) accepted.add(coding)
+  }
   return accepted
 }
 

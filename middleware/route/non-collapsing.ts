@@ -1,21 +1,22 @@
 import type { ServerResponse } from 'node:http'
 import type { Cache } from '../../src/core.js'
-import { parseCacheControl } from '../http/cache-control.js'
 import { captureResponse } from './capture.js'
 import { replay } from './replay.js'
 import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
-import { keyFor } from './origin.js'
+import { collectTags, keyFor, refusal, type Produced } from './origin.js'
 import { pathTag, targetPath, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './options.js'
-import { allowsAuthorized, decideStore, varyList } from '../http/storability.js'
+import type { Credential } from './credentials.js'
+import { freshForCredentials, varyList } from '../http/storability.js'
 import { isRouteValue, toStored, type StoredResponse } from './stored-response.js'
 
 type Next = (error?: unknown) => void
 
 /**
  * The paths that do not collapse on the lock: bypasses, unsafe methods (and the invalidation
- * they trigger), HEAD (served from the GET entry, never stored from), and requests carrying
- * Authorization (shared entries only when the response says so, RFC 9111 3.5).
+ * they trigger), HEAD (served from the GET entry, never stored from), and requests carrying a
+ * credential the key does not hold (shared entries only when the response says so, RFC 9111
+ * 3.5, and only while it is fresh by its own headers).
  */
 export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   const namespace = settings.namespace
@@ -42,66 +43,62 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
       : undefined
   }
 
+  /** HEAD: answered from the GET entry (a credentialed one only from a shareable, fresh entry). */
   const head = async (
     req: RouteRequest,
     res: ServerResponse,
     next: Next,
-    parts: UrlParts,
-    key: string,
+    plan: { readonly parts: UrlParts; readonly key: string; readonly credential?: Credential | undefined },
   ) => {
-    const found = await peek(req, parts, key)
-    if (found === undefined) return bypass(res, next, 'head-miss')
+    const found = await peek(req, plan.parts, plan.key)
+    if (found === undefined || !usable(found.response, plan.credential)) {
+      return bypass(res, next, 'head-miss')
+    }
     replay(req, res, found.response, hitLabel(found.freshUntil))
   }
 
-  const authorized = async (
+  /**
+   * A request carrying a credential the key does not hold (Authorization, a personal Cookie):
+   * served from a stored response only when that response is explicitly shareable and fresh
+   * by its own headers; otherwise the origin answers, and its response is stored only under
+   * the same rule, for its own lifetime.
+   */
+  const credentialed = async (
     req: RouteRequest,
     res: ServerResponse,
     next: Next,
-    parts: UrlParts,
-    key: string,
+    plan: { readonly parts: UrlParts; readonly key: string; readonly credential: Credential },
   ) => {
-    const found = await peek(req, parts, key)
-    if (
-      found !== undefined &&
-      allowsAuthorized(parseCacheControl(found.response.headers['cache-control']))
-    ) {
+    const found = await peek(req, plan.parts, plan.key)
+    if (found !== undefined && usable(found.response, plan.credential)) {
       return replay(req, res, found.response, hitLabel(found.freshUntil))
     }
-    labelResponse(res, bypassed(cache, namespace, 'authorization'))
+    labelResponse(res, bypassed(cache, namespace, plan.credential))
     const captured = captureResponse(res, { maxBytes: settings.maxBodySize })
     next()
-    await storeIfShared(parts, key, await captured)
+    const response = await captured
+    await storeIfShared(plan.parts, plan.key, { req, res, response })
   }
 
-  /** A response to an Authorization request is stored only if it is explicitly shareable. */
-  const storeIfShared = async (
-    parts: UrlParts,
-    key: string,
-    captured: Awaited<ReturnType<typeof captureResponse>>,
-  ) => {
+  /** A response to a credentialed request is stored only if it is explicitly shareable. */
+  const storeIfShared = async (parts: UrlParts, key: string, produced: Produced) => {
     const now = Date.now()
-    const decision = decideStore(
-      captured,
-      { statuses: settings.statuses, sharedAuthorization: true },
-      now,
-    )
-    const extraVary = varyList(captured.headers['vary']).some(
+    const verdict = refusal(settings, produced, true, now)
+    const { response } = produced
+    const extraVary = varyList(response.headers['vary']).some(
       (name) => !settings.vary.includes(name),
     )
-    if (!decision.store || extraVary) {
+    if (typeof verdict === 'string' || extraVary) {
       cache.emit('cache:skip', {
         namespace,
-        reason: decision.store ? 'vary-star' : decision.reason,
+        reason: typeof verdict === 'string' ? verdict : 'vary-star',
       })
       return
     }
-    const ttl = (settings.originTtl ? decision.originTtlMs : undefined) ?? settings.ttlMs
-    const stored: StoredResponse = toStored(captured, true, now)
-    await cache.set(key, stored, {
+    await cache.set(key, toStored(response, true, now), {
       namespace,
-      ...(ttl === undefined ? {} : { ttl }),
-      tags: [pathTag(namespace, parts.path)],
+      ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
+      tags: collectTags(settings, parts, response),
     })
   }
 
@@ -119,7 +116,14 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
     bypass(res, next, 'method')
   }
 
-  return { bypass, head, authorized, unsafe }
+  return { bypass, head, credentialed, unsafe }
+}
+
+/** Whether a stored response may answer this request (any, without a credential). */
+function usable(response: StoredResponse, credential: Credential | undefined): boolean {
+  return (
+    credential === undefined || freshForCredentials(response.headers, response.storedAt, Date.now())
+  )
 }
 
 /** Location and Content-Location paths on the same origin (RFC 9111 4.4 allows them). */

@@ -20,10 +20,27 @@ export interface CacheRouteOptions {
    * lifetime; `ttl` then applies only when the origin gives none. @default false
    */
   originTtl?: boolean
-  /** Replace the canonical key (method, host, path, sorted query) with your own. */
+  /**
+   * Replace the canonical key (method, host, path, sorted query) with your own. It never
+   * counts as identifying the user: list the credential in `vary` for per-user entries.
+   */
   key?: (req: IncomingMessage) => string
-  /** Request headers to add to the key, e.g. `['accept-language']`. @default [] */
+  /**
+   * Request headers to add to the key, e.g. `['accept-language']`. Listing `'authorization'`
+   * or `'cookie'` makes entries per credential value: requests carrying that credential then
+   * share entries with those carrying the same value (and only the credential listed). A custom
+   * `key` never counts as holding a credential. @default []
+   */
   vary?: readonly string[]
+  /**
+   * Names of cookies that do not personalise the route's responses (analytics, consent, A/B
+   * bucket...), as exact names or regular expressions, e.g. `['_ga', /^_utm/]`. A request whose
+   * cookies all match is handled as an anonymous one; a request with any other cookie is
+   * credentialed: it is never served from, nor stored into, a shared entry (unless the response
+   * is explicitly `public`/`s-maxage` and fresh by its own headers). @default [] (every cookie
+   * personalises)
+   */
+  ignoreCookies?: readonly (string | RegExp)[]
   /** Serve a stale response this long after `ttl` while one request refreshes it in the background. @default 0 */
   staleWhileRevalidate?: Duration
   /** Serve a stale response this long after `ttl` when the origin throws, times out or answers 5xx. @default 0 */
@@ -75,8 +92,12 @@ export interface RouteSettings {
   readonly passTtlMs: number
   readonly lockTtl: Duration | undefined
   readonly waitTimeout: Duration | undefined
-  /** Whether the key identifies the user (then Authorization requests may share entries). */
-  readonly keyIncludesUser: boolean
+  /** Whether the key holds the Authorization value (then such requests may share entries). */
+  readonly keysAuthorization: boolean
+  /** Whether the key holds the Cookie value (then such requests may share entries). */
+  readonly keysCookie: boolean
+  /** Cookies that do not personalise the response (`ignoreCookies`). */
+  readonly ignoreCookies: readonly (string | RegExp)[]
 }
 
 /** The route defaults, in one frozen place. */
@@ -122,8 +143,9 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     passTtlMs: optionalDuration(options.passTtl ?? ROUTE_DEFAULTS.passTtl, 'passTtl'),
     lockTtl: options.lockTtl,
     waitTimeout: options.waitTimeout,
-    keyIncludesUser:
-      options.key !== undefined || vary.includes('authorization') || vary.includes('cookie'),
+    keysAuthorization: vary.includes('authorization'),
+    keysCookie: vary.includes('cookie'),
+    ignoreCookies: checkCookieNames(options.ignoreCookies ?? []),
   })
 }
 
@@ -138,6 +160,25 @@ function checkNames(value: unknown, option: string, lowerCase = true): readonly 
   if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be an array of strings')
   const names = value.map((item, index) => checkString(item, `${option}[${index}]`))
   return lowerCase ? [...new Set(names.map((name) => name.toLowerCase()))].sort() : names
+}
+
+function checkCookieNames(value: unknown): readonly (string | RegExp)[] {
+  const option = 'ignoreCookies'
+  if (!Array.isArray(value)) {
+    throw new InvalidOptionError(option, 'must be an array of cookie names and regular expressions')
+  }
+  return Object.freeze(
+    value.map((item: unknown, index) => {
+      if (item instanceof RegExp) {
+        // A global or sticky expression remembers where it last matched: tests would alternate.
+        if (item.global || item.sticky) {
+          throw new InvalidOptionError(`${option}[${index}]`, 'must not use the g or y flag')
+        }
+        return item
+      }
+      return checkString(item, `${option}[${index}]`)
+    }),
+  )
 }
 
 function checkStatuses(value: unknown): number[] {

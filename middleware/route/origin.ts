@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Cache, CacheFnContext } from '../../src/core.js'
 import type { RouteSkipReason } from './cache-status.js'
 import type { CapturedResponse } from './capture.js'
@@ -17,9 +17,8 @@ import { toStored, type RouteValue } from './stored-response.js'
 export interface OriginContext {
   readonly cache: Cache
   readonly settings: RouteSettings
+  /** The client's request (its URL and headers make the key). */
   readonly req: RouteRequest
-  /** The live response (inline) or undefined (a subrequest: `unless` then sees no response). */
-  readonly res: ServerResponse | undefined
   readonly parts: UrlParts
   /** Header names the current key already includes (the route's `vary`, or a pointer's). */
   readonly keyVary: readonly string[]
@@ -27,21 +26,29 @@ export interface OriginContext {
   readonly variant: boolean
 }
 
+/** The request and response objects that produced a response (what `unless` is asked with). */
+export interface Produced {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly response: CapturedResponse
+}
+
 /** Turn an origin response into the value cacheFn shares (and stores, unless skipped). */
 export async function toRouteValue(
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
-  response: CapturedResponse,
+  produced: Produced,
 ): Promise<RouteValue> {
   const { settings } = origin
+  const { response } = produced
   const now = Date.now()
-  const refused = refusal(origin, response, now)
+  const refused = refusal(settings, produced, false, now)
   if (typeof refused === 'string') {
     ctx.skip(refused)
     return toStored(response, false, now)
   }
   const ttl = refused.ttlMs
-  const tags = collectTags(origin, response)
+  const tags = collectTags(settings, origin.parts, response)
   const stored = ttl === undefined ? { tags } : { ttl, tags }
   const extra = varyList(response.headers['vary']).filter((name) => !origin.keyVary.includes(name))
   if (extra.length === 0) {
@@ -75,42 +82,41 @@ export function keyFor(
   return vary.length === 0 ? base : `${base}\u0000${routeKey({ ...parts, target: '' }, req, vary)}`
 }
 
-/** Why a response may not be shared, or how long it may be. */
-function refusal(
-  origin: OriginContext,
-  response: CapturedResponse,
+/**
+ * Why a response may not be shared, or how long it may be. Asked before every store: `unless`
+ * first, then the storability rules on the headers that went on the wire. A response to a
+ * credentialed request lives only as long as its own headers say, never the route's ttl.
+ */
+export function refusal(
+  settings: RouteSettings,
+  produced: Produced,
+  credentialed: boolean,
   now: number,
 ): RouteSkipReason | { ttlMs: number | undefined } {
-  const { settings, req, res } = origin
-  if (res !== undefined && settings.unless?.(req, res) === true) return 'unless'
-  const decision = decideStore(
-    response,
-    { statuses: settings.statuses, sharedAuthorization: false },
-    now,
-  )
+  if (settings.unless?.(produced.req, produced.res) === true) return 'unless'
+  const { response } = produced
+  const facts = { ...response, headers: response.wire }
+  const decision = decideStore(facts, { statuses: settings.statuses, credentialed }, now)
   if (!decision.store) return decision.reason
+  if (credentialed) return { ttlMs: decision.originTtlMs }
   const fromOrigin = settings.originTtl ? decision.originTtlMs : undefined
   // An origin lifetime of 0 ("max-age=0", a past Expires) means: do not reuse it.
   if (fromOrigin === 0) return 'no-store'
   return { ttlMs: fromOrigin ?? settings.ttlMs }
 }
 
-function collectTags(origin: OriginContext, response: CapturedResponse): string[] {
+/** Tags of a stored response: the route's, `Cache-Tag`, `tagResponse()`, and its path. */
+export function collectTags(
+  settings: RouteSettings,
+  parts: UrlParts,
+  response: CapturedResponse,
+): string[] {
   const header = response.headers['cache-tag']
   const fromHeader = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(/[\s,]+/)
     .filter((tag) => tag !== '')
-  const fromLocals = localsTags(origin.res)
-  const path = pathTag(origin.settings.namespace, origin.parts.path)
-  return [...new Set([...origin.settings.tags, ...fromHeader, ...fromLocals, path])]
-}
-
-function localsTags(res: ServerResponse | undefined): string[] {
-  const locals = (res as { locals?: { cacheTags?: unknown } } | undefined)?.locals
-  const tags = locals?.cacheTags
-  return Array.isArray(tags)
-    ? tags.filter((tag): tag is string => typeof tag === 'string' && tag !== '')
-    : []
+  const path = pathTag(settings.namespace, parts.path)
+  return [...new Set([...settings.tags, ...fromHeader, ...response.tags, path])]
 }
 
 /** Add tags to the response being cached (call it from a handler before sending). */

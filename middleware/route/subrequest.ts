@@ -7,7 +7,9 @@ import type { RouteRequest } from './key.js'
  * Background revalidation: when a stale response is served at once (stale-while-revalidate) or
  * kept in reserve (stale-if-error), the origin runs on a copy of the request dispatched through
  * the application again, like an nginx subrequest, and its response is captured instead of
- * being sent anywhere. Middleware ahead of the cache (auth, logging) runs again for it.
+ * being sent anywhere. Middleware ahead of the cache (auth, logging) runs again for it. The same
+ * subrequest produces the shared response when the client whose request was fetching it left
+ * before it was complete.
  */
 
 /**
@@ -41,8 +43,29 @@ export function canSubrequest(req: IncomingMessage): boolean {
   return rootApp(req) !== undefined
 }
 
-/** Run a copy of `req` through the application; resolves with the response it produced. */
-export function runSubrequest(req: RouteRequest, maxBytes: number): Promise<CapturedResponse> {
+/** What a subrequest produced, with the request and response objects the app saw. */
+export interface SubrequestResult {
+  readonly response: CapturedResponse
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+}
+
+/** Which credentials a subrequest keeps: only those the route's key holds. */
+export interface SubrequestCredentials {
+  readonly authorization: boolean
+  readonly cookie: boolean
+}
+
+/**
+ * Run a copy of `req` through the application; resolves with the response it produced. The
+ * copy is anonymous (no Authorization, no Cookie, unless `keep` says the route's key holds
+ * them) and unconditional: what it produces is shared with every client of the key.
+ */
+export function runSubrequest(
+  req: RouteRequest,
+  maxBytes: number,
+  keep: SubrequestCredentials,
+): Promise<SubrequestResult> {
   const app = rootApp(req)
   if (app === undefined)
     return Promise.reject(new Error('no Express application to re-run the request'))
@@ -50,20 +73,25 @@ export function runSubrequest(req: RouteRequest, maxBytes: number): Promise<Capt
   copy.method = 'GET'
   copy.url = req.originalUrl ?? req.url ?? '/'
   copy.httpVersion = req.httpVersion
-  copy.headers = withoutValidators(req.headers)
+  copy.headers = sharedRequestHeaders(req.headers, keep)
   copy.push(null) // a GET has no body: end the stream at once
   const res = new ServerResponse(copy)
   // Watches the whole chain, for responses sent before the route cache is reached (a 401 from
   // an auth middleware, an error page): the route's own capture takes precedence when it runs.
   const outer = captureResponse(res, { maxBytes, detached: true })
   return new Promise((resolve, reject) => {
-    // Whichever capture sees the end first answers: the route's own when the request reaches
-    // it (its capture does not pass the end on), the outer one otherwise.
+    const done = (response: CapturedResponse): void => resolve({ response, req: copy, res })
+    let reached = false
     const slot: SubrequestSlot = {
-      capture: (response) => void response.then(resolve, reject),
+      capture: (response) => {
+        reached = true
+        response.then(done, reject)
+      },
     }
     SLOTS.set(copy, slot)
-    outer.then(resolve, reject)
+    outer.then((response) => {
+      if (!reached) done(response)
+    }, reject)
     try {
       // Express calls this only when nothing answered (404) or a handler failed: answer as
       // its final handler would, so whichever capture is in place sees the end.
@@ -85,14 +113,27 @@ function rootApp(req: IncomingMessage): ExpressApp | undefined {
   return app
 }
 
-/** The subrequest must fetch a full response, never a 304 for the client's validators. */
-function withoutValidators(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+/** Request-shape and credential headers a shared (sub)request never carries. */
+const NOT_SHARED = [
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+]
+
+/**
+ * The subrequest must fetch a full response, never a 304 or 206 for the client's own headers,
+ * and never as the user whose request triggered it.
+ */
+function sharedRequestHeaders(
+  headers: IncomingMessage['headers'],
+  keep: SubrequestCredentials,
+): IncomingMessage['headers'] {
   const copy = { ...headers }
-  delete copy['if-none-match']
-  delete copy['if-modified-since']
-  delete copy['if-match']
-  delete copy['if-unmodified-since']
-  delete copy['if-range']
-  delete copy['range']
+  for (const name of NOT_SHARED) delete copy[name]
+  if (!keep.authorization) delete copy['authorization']
+  if (!keep.cookie) delete copy['cookie']
   return copy
 }
