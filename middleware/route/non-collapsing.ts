@@ -48,7 +48,11 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
     req: RouteRequest,
     res: ServerResponse,
     next: Next,
-    plan: { readonly parts: UrlParts; readonly key: string; readonly credential?: Credential | undefined },
+    plan: {
+      readonly parts: UrlParts
+      readonly key: string
+      readonly credential?: Credential | undefined
+    },
   ) => {
     const found = await peek(req, plan.parts, plan.key)
     if (found === undefined || !usable(found.response, plan.credential)) {
