@@ -37,7 +37,14 @@ export default tseslint.config(
   },
   {
     // An import cycle makes evaluation order decide what a module sees: none allowed.
-    files: ['src/**/*.ts', 'middleware/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'demo/**/*.ts'],
+    files: [
+      'src/**/*.ts',
+      'middleware/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'demo/**/*.ts',
+      'tools/**/*.ts',
+    ],
     plugins: { 'import-x': importX },
     settings: {
       'import-x/resolver-next': [createTypeScriptImportResolver()],
@@ -68,7 +75,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', '.ci/**/*.ts'],
+    files: ['test/**/*.ts', 'demo/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts', '.ci/**/*.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unused-expressions': 'off',

@@ -1,10 +1,11 @@
 import { cpus, loadavg } from 'node:os'
-import { fnHitBench } from './fn-hit.bench.js'
-import { fnL1Bench } from './fn-l1.bench.js'
-import { stampedeBench } from './stampede.bench.js'
-import { statsBench } from './stats.bench.js'
-import { storeBench } from './store.bench.js'
-import { benchRedis, printRows } from './support.js'
+import { fnHitBench } from './fn/hit.bench.js'
+import { fnL1Bench } from './fn/l1.bench.js'
+import { stampedeBench } from './stampede/stampede.bench.js'
+import { statsBench } from './direct/stats.bench.js'
+import { storeBench } from './direct/get.bench.js'
+import { printRows } from './support/measure.js'
+import { benchRedis } from './support/redis.js'
 
 /**
  * `npm run bench`: every scenario, each against a baseline measured in the same run, printed
@@ -28,18 +29,17 @@ const load = (): string =>
     .join(' ')
 console.log(`Load average at start: ${load()} (other work on the machine skews every figure)`)
 try {
-  if (runs('store')) printRows('Store: direct get / getMany (issue 2)', await storeBench(redis.url))
+  if (runs('store')) printRows('Direct get / getMany', await storeBench(redis.url))
   if (runs('fn-hit')) printRows('cacheFn: hits from Redis (L1 off)', await fnHitBench(redis.url))
   if (runs('fn-l1')) printRows('cacheFn: hits from L1', await fnL1Bench(redis.url))
-  if (runs('stats')) printRows('Stats: cost on the hot path (issue 5)', await statsBench(redis.url))
+  if (runs('stats')) printRows('Stats: cost on the hot path', await statsBench(redis.url))
   if (runs('stampede')) {
     const stampede = await stampedeBench(redis.url)
     printRows('cacheFn: stampede across processes', stampede.rows)
     console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
     for (const note of stampede.notes) console.log(note)
   }
-  // cacheRoute over HTTP
-  if (runs('http')) await (await import('./http.bench.js')).printHttpBench(redis.url)
+  if (runs('http')) await (await import('./http/http.bench.js')).printHttpBench(redis.url)
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
   await redis.stop()

@@ -1,8 +1,8 @@
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort, startRedisServer as startServer } from '../tools/redis-server.js'
 
 /**
  * The processes behind `npm run demo:cluster`: redis-server instances and demo app instances,
@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SERVER_FILE = fileURLToPath(new URL('./server.ts', import.meta.url))
-const REDIS_BIN = process.env['REDIS_SERVER_BIN'] ?? 'redis-server'
 /** Generous: four instances compile TypeScript at once, maybe on a busy two-core machine. */
 const APP_START_TIMEOUT_MS = 60_000
 const REDIS_START_TIMEOUT_MS = 15_000
@@ -86,32 +85,15 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Whether `redis-server` can be run here. */
-export function redisServerAvailable(): boolean {
-  const probe = spawnSync(REDIS_BIN, ['--version'], { stdio: 'ignore' })
-  return probe.error === undefined && probe.status === 0
-}
+export { redisServerAvailable } from '../tools/redis-server.js'
 
 /** Start a throwaway redis-server (no persistence) on a free loopback port; resolves to its URL. */
 export async function startRedisServer(group: ProcessGroup, name: string): Promise<string> {
-  let lastError: Error | undefined
-  // A free port can be taken by someone else before redis-server binds it: try another.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort()
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    const proc = group.track(name, spawn(REDIS_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
-    try {
-      await waitFor(proc, REDIS_START_TIMEOUT_MS, (resolve) =>
-        proc.child.stdout?.on('data', () => {
-          if (proc.output().includes('Ready to accept connections')) resolve()
-        }),
-      )
-      return `redis://127.0.0.1:${port}`
-    } catch (error) {
-      lastError = error as Error
-      await stop(proc.child)
-    }
-  }
-  throw lastError ?? new Error(`${name} did not start`)
+  const server = await startServer({
+    timeoutMs: REDIS_START_TIMEOUT_MS,
+    onSpawn: (child) => group.track(name, child),
+  })
+  return server.url
 }
 
 /** A running demo app instance. */
@@ -167,19 +149,6 @@ function waitFor<T = void>(
       settle(() => reject(new Error(`${proc.name} exited during start (${code ?? signal})`))),
     )
     listen((value) => settle(() => resolve(value)))
-  })
-}
-
-/** A free TCP port on 127.0.0.1, as the OS hands them out. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
   })
 }
 

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { connect, createServer } from 'node:net'
+import { freePort, startRedisServer } from '../../tools/redis-server.js'
 import type { RedisNode } from './redis-node.js'
 
 /**
@@ -23,38 +23,7 @@ export function killAllLocal(): void {
   pids.clear()
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Whether something answers PING with PONG on the port. */
-export function pingPort(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port })
-    let buffer = ''
-    const finish = (ok: boolean): void => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1_000, () => finish(false))
-    socket.on('connect', () => socket.write('PING\r\n'))
-    socket.on('data', (data) => {
-      buffer += data.toString()
-      if (buffer.includes('\r\n')) finish(buffer.startsWith('+PONG'))
-    })
-    socket.on('error', () => finish(false))
-  })
-}
+export { freePort }
 
 const READY_TIMEOUT_MS = 10_000
 
@@ -124,45 +93,21 @@ export class LocalRedis implements RedisNode {
   }
 
   async #spawn(): Promise<void> {
-    const bin = process.env['REDIS_SERVER_BIN'] ?? 'redis-server'
-    const args = [
-      '--port',
-      String(this.port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ]
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-    const failed = new Promise<never>((_, reject) => {
-      child.once('error', (error) => reject(new Error(`cannot run ${bin}: ${error.message}`)))
-      child.once('exit', (code) => reject(new Error(`${bin} exited (${code}): ${output.trim()}`)))
-    })
-    failed.catch(() => undefined)
-    if (child.pid !== undefined) pids.add(child.pid)
-    this.#child = child
+    let spawned: number | undefined
     try {
-      await Promise.race([this.#waitReady(), failed])
+      const server = await startRedisServer({
+        port: this.port,
+        timeoutMs: READY_TIMEOUT_MS,
+        onSpawn: (child) => {
+          spawned = child.pid
+          if (spawned !== undefined) pids.add(spawned)
+        },
+      })
+      this.#child = server.child
     } catch (error) {
-      this.#child = undefined
-      if (child.pid !== undefined) pids.delete(child.pid)
-      child.kill('SIGKILL')
+      // startRedisServer already killed what it spawned.
+      if (spawned !== undefined) pids.delete(spawned)
       throw error
     }
-  }
-
-  async #waitReady(): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS
-    while (Date.now() < deadline) {
-      if (await pingPort(this.port)) return
-      // Polling a freshly spawned server's port is the only readiness signal it gives.
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    throw new Error(`redis-server on port ${this.port} did not answer PING in time`)
   }
 }

@@ -1,5 +1,5 @@
 import { createClient } from 'redis'
-import { createCache } from '../src/index.js'
+import { createCache } from '../../src/index.js'
 import {
   interleave,
   kilobyteValue,
@@ -8,7 +8,7 @@ import {
   summarize,
   throughput,
   type BenchRow,
-} from './support.js'
+} from '../support/measure.js'
 
 /**
  * Issue 2 figures: the cache's direct `get` against raw node-redis GET + JSON.parse of the same

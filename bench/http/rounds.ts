@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage } from './child.js'
-import type { RawClient } from './fn-support.js'
+import { nextMessage } from '../support/child.js'
+import type { RawClient } from '../support/clients.js'
 import {
   CONTENDER_LABELS,
   CONTENDERS,
@@ -10,8 +10,8 @@ import {
   type FromLoad,
   type LoadJob,
   type Server,
-} from './http-proto.js'
-import { printRows, summarize, type BenchRow } from './support.js'
+} from './proto.js'
+import { printRows, summarize, type BenchRow } from '../support/measure.js'
 
 /**
  * Scenario 1 of the HTTP benchmark, one server at a time: ROUNDS rounds run every contender

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage, startChild, stopChild } from './child.js'
-import { rawClient } from './fn-support.js'
-import { burstBench } from './http-burst.js'
-import { pairedBench, type PairSide, type PairTarget } from './http-paired.js'
+import { nextMessage, startChild, stopChild } from '../support/child.js'
+import { rawClient } from '../support/clients.js'
+import { burstBench } from './burst.js'
+import { pairedBench, type PairSide, type PairTarget } from './paired.js'
 import {
   CONTENDER_LABELS,
   CONTENDERS,
@@ -12,17 +12,17 @@ import {
   type FromLoad,
   type FromServer,
   type Server,
-} from './http-proto.js'
-import { throughputBench } from './http-rounds.js'
-import { printRows } from './support.js'
+} from './proto.js'
+import { throughputBench } from './rounds.js'
+import { printRows } from '../support/measure.js'
 
 /**
  * The route cache over HTTP. Every contender is an Express 5 app in its own process, loaded by
  * generators in other processes (keep-alive connections, one request in flight on each).
- * Scenario 1 first runs every server alone, round after round (./http-rounds.ts): absolute
+ * Scenario 1 first runs every server alone, round after round (./rounds.ts): absolute
  * figures. The machine's speed drifts by tens of percent from one second to the next (a shared
- * VM), so the targets are then measured on pairs loaded at the same time (./http-paired.ts).
- * Scenario 2 is the collapsed-miss burst (./http-burst.ts). BENCH_HTTP_ROUNDS,
+ * VM), so the targets are then measured on pairs loaded at the same time (./paired.ts).
+ * Scenario 2 is the collapsed-miss burst (./burst.ts). BENCH_HTTP_ROUNDS,
  * BENCH_HTTP_PAIRED_RUNS, BENCH_HTTP_SECONDS and BENCH_HTTP_CONNECTIONS override the defaults.
  */
 const ROUNDS = Number(process.env['BENCH_HTTP_ROUNDS'] ?? 9)
@@ -33,11 +33,11 @@ const PAIRED_RUNS = Number(process.env['BENCH_HTTP_PAIRED_RUNS'] ?? 8)
 
 export async function printHttpBench(url: string): Promise<void> {
   const raw = await rawClient(url)
-  const load = startChild('http-load', [])
-  const load2 = startChild('http-load', [])
+  const load = startChild('../http/load', [])
+  const load2 = startChild('../http/load', [])
   const servers: Server[] = CONTENDERS.map((name) => ({
     name,
-    child: startChild('http-server', [name, url]),
+    child: startChild('../http/server', [name, url]),
     port: 0,
   }))
   try {
@@ -79,7 +79,7 @@ export async function printHttpBench(url: string): Promise<void> {
   }
 }
 
-/** The targets, measured in pairs loaded at the same time (./http-paired.ts). */
+/** The targets, measured in pairs loaded at the same time (./paired.ts). */
 function pairedTargets(loads: [ChildProcess, ChildProcess], servers: Server[]): Promise<void> {
   const side = (name: ContenderName): PairSide => {
     const server = servers.find((s) => s.name === name)!

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage } from './child.js'
-import type { BurstJob, FromLoad } from './http-proto.js'
-import { summarize, type BenchRow } from './support.js'
+import { nextMessage } from '../support/child.js'
+import type { BurstJob, FromLoad } from './proto.js'
+import { summarize, type BenchRow } from '../support/measure.js'
 
 /**
  * Scenario 2, a collapsed miss: one cold key of a route whose handler takes 200 ms, hit by

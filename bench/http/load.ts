@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net'
-import type { BurstJob, FromLoad, LoadJob, ToLoad } from './http-proto.js'
-import { percentile } from './support.js'
+import type { BurstJob, FromLoad, LoadJob, ToLoad } from './proto.js'
+import { percentile } from '../support/measure.js'
 
 /**
  * The HTTP benchmark's load generator, in a process of its own so that it never shares an event

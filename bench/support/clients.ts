@@ -3,7 +3,7 @@ import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
-import type { Cache } from '../src/index.js'
+import type { Cache } from '../../src/index.js'
 
 /** Helpers of the cacheFn benchmarks: contenders, N-way interleaving, result rows. */
 

@@ -1,5 +1,5 @@
-import { createCache } from '../src/index.js'
-import { assertSame, bento, countRuns } from './fn-support.js'
+import { createCache } from '../../src/index.js'
+import { assertSame, bento, countRuns } from '../support/clients.js'
 import {
   interleave,
   kilobyteValue,
@@ -7,7 +7,7 @@ import {
   ratioRow,
   summarize,
   type BenchRow,
-} from './support.js'
+} from '../support/measure.js'
 
 /**
  * cacheFn hits served by the L1 tier (`l1: {}`) against BentoCache with memory + redis drivers

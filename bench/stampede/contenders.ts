@@ -1,8 +1,8 @@
 import KeyvRedis from '@keyv/redis'
 import { createCache as createCacheManager } from 'cache-manager'
 import { Keyv } from 'keyv'
-import { createCache } from '../src/index.js'
-import { bento } from './fn-support.js'
+import { createCache } from '../../src/index.js'
+import { bento } from '../support/clients.js'
 
 /** The libraries a stampede worker can run, behind one small interface. */
 export const LIBRARIES = ['herdlock', 'bentocache', 'cache-manager'] as const

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { createCache, type Cache } from '../src/index.js'
+import { createCache, type Cache } from '../../src/index.js'
 import {
   interleave,
   kilobyteValue,
@@ -8,7 +8,7 @@ import {
   summarize,
   throughput,
   type BenchRow,
-} from './support.js'
+} from '../support/measure.js'
 
 /**
  * Issue 5 figures: what counting costs on the hot path. The same `get` hit of a ~1 KB value,

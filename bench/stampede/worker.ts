@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { rawClient } from './fn-support.js'
+import { rawClient } from '../support/clients.js'
 import {
   isLibrary,
   openContender,
@@ -7,8 +7,8 @@ import {
   type Contender,
   type FromWorker,
   type ToWorker,
-} from './stampede-contenders.js'
-import { kilobyteValue } from './support.js'
+} from './contenders.js'
+import { kilobyteValue } from '../support/measure.js'
 
 /**
  * One process of the stampede benchmark (started by stampede.bench.ts with an IPC channel):
@@ -19,7 +19,7 @@ import { kilobyteValue } from './support.js'
  */
 const [library, url] = process.argv.slice(2)
 if (!isLibrary(library) || url === undefined || process.send === undefined) {
-  throw new Error('usage: node --import tsx bench/stampede-worker.ts <library> <redis url> (IPC)')
+  throw new Error('usage: node --import tsx bench/stampede/worker.ts <library> <redis url> (IPC)')
 }
 const contender = openContender(library, url)
 const counter = await rawClient(url)

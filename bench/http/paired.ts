@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage } from './child.js'
-import type { FromLoad, FromServer } from './http-proto.js'
-import { printRows, summarize, type BenchRow } from './support.js'
+import { nextMessage } from '../support/child.js'
+import type { FromLoad, FromServer } from './proto.js'
+import { printRows, summarize, type BenchRow } from '../support/measure.js'
 
 /**
  * Paired throughput: two servers loaded at the same time, each by its own load generator with

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage } from './child.js'
+import { nextMessage } from '../support/child.js'
 
 /**
  * What the HTTP benchmark's processes say to each other (over IPC). Every process of the HTTP
- * benchmark is a child of the parent, started and stopped with the helpers of bench/child.ts: one
- * server per contender (bench/http-server.ts) and one load generator (bench/http-load.ts).
+ * benchmark is a child of the parent, started and stopped with the helpers of bench/support/child.ts: one
+ * server per contender (bench/http/server.ts) and one load generator (bench/http/load.ts).
  */
 
 /** The servers under test, each an Express 5 app in its own process. */

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
-import { nextMessage, startChild, stopChild } from './child.js'
-import { rawClient, type RawClient } from './fn-support.js'
+import { nextMessage, startChild, stopChild } from '../support/child.js'
+import { rawClient, type RawClient } from '../support/clients.js'
 import {
   LIBRARIES,
   LIBRARY_NAMES,
@@ -8,8 +8,8 @@ import {
   type FromWorker,
   type Library,
   type ToWorker,
-} from './stampede-contenders.js'
-import { summarize, type BenchRow } from './support.js'
+} from './contenders.js'
+import { summarize, type BenchRow } from '../support/measure.js'
 
 /**
  * Stampede across processes: PROCESSES workers, each firing CALLS concurrent calls for one cold
@@ -61,7 +61,7 @@ export async function stampedeBench(url: string): Promise<StampedeReport> {
 /** One library: start the workers, a warm-up round, ROUNDS measured rounds, stop the workers. */
 async function stampede(url: string, raw: RawClient, library: Library): Promise<RoundResult[]> {
   const workers = Array.from({ length: PROCESSES }, () =>
-    startChild('stampede-worker', [library, url]),
+    startChild('../stampede/worker', [library, url]),
   )
   try {
     await Promise.all(workers.map((w) => nextMessage<FromWorker, 'ready'>(w, 'ready', 60_000)))

@@ -1,6 +1,6 @@
 import { createCache as createDedupe } from 'async-cache-dedupe'
 import { Redis } from 'ioredis'
-import { createCache, type Cache } from '../src/index.js'
+import { createCache, type Cache } from '../../src/index.js'
 import {
   assertSame,
   bento,
@@ -9,7 +9,7 @@ import {
   rotate,
   type Bento,
   type RawClient,
-} from './fn-support.js'
+} from '../support/clients.js'
 import {
   interleave,
   ratioRow,
@@ -18,7 +18,7 @@ import {
   summarize,
   throughput,
   type BenchRow,
-} from './support.js'
+} from '../support/measure.js'
 
 /**
  * cacheFn hits from Redis (L1 off) against raw node-redis GET + JSON.parse of the same ~1 KB

@@ -1,10 +1,10 @@
 import { cpus, loadavg } from 'node:os'
 import { printHttpBench } from './http.bench.js'
-import { benchRedis } from './support.js'
+import { benchRedis } from '../support/redis.js'
 
 /**
  * Only the HTTP benchmarks of the route cache (they also run in `npm run bench`):
- * `npx tsx bench/run-http.ts`, or compiled with plain node (see bench/child.ts).
+ * `npx tsx bench/http/run.ts`, or compiled with plain node (see bench/support/child.ts).
  */
 const redis = await benchRedis()
 const load = (): string =>

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
-import { createCache } from '../src/index.js'
-import { cacheRoute } from '../middleware/index.js'
-import type { ContenderName } from './http-proto.js'
+import { createCache } from '../../src/index.js'
+import { cacheRoute } from '../../middleware/index.js'
+import type { ContenderName } from './proto.js'
 
 /**
  * The caching middleware of each HTTP contender, as its server process sets it up, plus how to

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { openCaching, type CachingMiddleware } from './http-contenders.js'
-import { isContender, type FromServer, type ToServer } from './http-proto.js'
-import { kilobyteValue } from './support.js'
+import { openCaching, type CachingMiddleware } from './contenders.js'
+import { isContender, type FromServer, type ToServer } from './proto.js'
+import { kilobyteValue } from '../support/measure.js'
 
 /**
  * One server under test of the HTTP benchmark (started by http.bench.ts with an IPC channel):
@@ -21,7 +21,7 @@ import { kilobyteValue } from './support.js'
 const SLOW_MS = 200
 const [name, url] = process.argv.slice(2)
 if (!isContender(name) || url === undefined || process.send === undefined) {
-  throw new Error('usage: node --import tsx bench/http-server.ts <contender> <redis url> (IPC)')
+  throw new Error('usage: node --import tsx bench/http/server.ts <contender> <redis url> (IPC)')
 }
 const send = (message: FromServer): void => {
   process.send?.(message)
