@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { request } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { freePort, startRedisServer as startServer } from '../tools/redis-server.js'
+import { startRedisServer as startServer } from '../tools/redis-server.js'
 
 /**
  * The processes behind `npm run demo:cluster`: redis-server instances and demo app instances,
