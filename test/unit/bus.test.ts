@@ -10,21 +10,23 @@ function fakeStore(failSubscribes = 0) {
   let failures = failSubscribes
   let subscribes = 0
   const store = {
-    publish: async (channel: string, message: string): Promise<void> => {
+    publish: (channel: string, message: string): Promise<void> => {
       for (const listener of listeners.get(channel) ?? []) listener(message)
+      return Promise.resolve()
     },
-    subscribe: async (channel: string, listener: (m: string) => void): Promise<Unsubscribe> => {
+    subscribe: (channel: string, listener: (m: string) => void): Promise<Unsubscribe> => {
       subscribes++
       if (failures > 0) {
         failures--
-        throw new Error('subscribe refused')
+        return Promise.reject(new Error('subscribe refused'))
       }
       const set = listeners.get(channel) ?? new Set()
       listeners.set(channel, set)
       set.add(listener)
-      return async () => {
+      return Promise.resolve(() => {
         set.delete(listener)
-      }
+        return Promise.resolve()
+      })
     },
   } as unknown as Store
   return { store, listeners, subscribes: () => subscribes }

@@ -56,7 +56,7 @@ describe('SingleFlight', () => {
   it('forgets a settled flight, so the next call starts new work', async () => {
     const flights = new SingleFlight()
     let runs = 0
-    const work = async (): Promise<number> => ++runs
+    const work = (): Promise<number> => Promise.resolve(++runs)
     expect(await flights.run('ns', 'k', work).flight.promise).to.equal(1)
     expect(flights.get('ns', 'k')).to.equal(undefined)
     const again = flights.run('ns', 'k', work)
