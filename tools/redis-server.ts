@@ -52,6 +52,8 @@ export interface RedisServerOptions {
   readonly timeoutMs?: number
   /** Called as soon as the process exists, to track it before it is ready. */
   readonly onSpawn?: (child: ChildProcess) => void
+  /** More `redis-server` arguments (e.g. `--cluster-enabled yes`), after the defaults. */
+  readonly args?: readonly string[]
 }
 
 /** Start a server; rejects (with what it printed) when it exits or is not ready in time. */
@@ -69,7 +71,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 async function startOnce(port: number, options: RedisServerOptions): Promise<RedisServer> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  const args = [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ...(options.args ?? []),
+  ]
   const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   options.onSpawn?.(child)
   let output = ''

@@ -16,8 +16,23 @@ import {
 
 /** A node-redis v5/v6 client (any modules, scripts, RESP version). */
 export type RedisClient = RedisClientType<any, any, any, any, any>
-/** A node-redis v5/v6 cluster. */
-export type RedisCluster = RedisClusterType<any, any, any, any, any>
+type AnyRedisCluster = RedisClusterType<any, any, any, any, any>
+/**
+ * A node-redis v5/v6 cluster: the members the store uses. Structural, because the cluster's own
+ * type does not accept a cluster created with other modules (its `connect()` and `_handleAsk`
+ * are invariant in them), so `createCluster()`'s result would need a cast.
+ */
+export interface RedisCluster extends Pick<
+  AnyRedisCluster,
+  'masters' | 'isReady' | 'isOpen' | 'sendCommand' | 'nodeClient' | 'destroy' | 'close'
+> {
+  connect(): Promise<unknown>
+  duplicate(): RedisCluster
+  on(event: string, listener: (...args: any[]) => void): unknown
+  off(event: string, listener: (...args: any[]) => void): unknown
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+}
 /** A node-redis v5/v6 client pool. */
 export type RedisClientPool = RedisClientPoolType<any, any, any, any, any>
 /** What the `redis` option accepts: a URL, or a client, cluster or pool the user owns. */

@@ -6,6 +6,8 @@ import { MemoryStore, type CacheOptions, type DistributedLock } from '../../src/
 import { LocalLock } from '../../src/lock/local-lock.js'
 import { RedlockLock } from '../../src/lock/redlock-lock.js'
 import { RedisStore } from '../../src/store/redis-store.js'
+import { createCluster } from 'redis'
+import { LocalCluster } from '../support/local-cluster.js'
 import { sharedRedisUrl } from '../support/redis.js'
 import { describeCacheContract } from './cache-contract.js'
 import { describeFnContract } from './fn-contract.js'
@@ -20,6 +22,19 @@ interface Backend {
   openLock(): Promise<DistributedLock>
   /** Options for caches on this backend; instances built from one call share their data. */
   cacheOptions(): CacheOptions
+  /** Start what the backend needs before its suites, and stop it after. */
+  setUp?(): Promise<void>
+  tearDown?(): Promise<void>
+}
+
+/** A Redis Cluster (3 masters, 3 replicas) of local servers, and one client the caches share. */
+const onCluster = {
+  servers: undefined as LocalCluster | undefined,
+  client: undefined as ReturnType<typeof createCluster> | undefined,
+  get(): ReturnType<typeof createCluster> {
+    if (this.client === undefined) throw new Error('the cluster backend is not set up')
+    return this.client
+  },
 }
 
 const BACKENDS: readonly Backend[] = [
@@ -48,10 +63,43 @@ const BACKENDS: readonly Backend[] = [
       ),
     cacheOptions: () => ({ redis: sharedRedisUrl() }),
   },
+  {
+    name: 'redis-cluster',
+    setUp: async () => {
+      onCluster.servers = await LocalCluster.start()
+      onCluster.client = createCluster({ rootNodes: onCluster.servers.rootNodes })
+      onCluster.client.on('error', () => undefined)
+      await onCluster.client.connect()
+    },
+    tearDown: async () => {
+      onCluster.client?.destroy()
+      await onCluster.servers?.stop()
+    },
+    openStore: async () => {
+      const store = new RedisStore(onCluster.get(), {
+        commandTimeoutMs: 2_000,
+        onError: () => undefined,
+      })
+      await store.ping()
+      return { store, dispose: () => store.close() }
+    },
+    openLock: () =>
+      Promise.resolve(
+        new RedlockLock([onCluster.get()], { commandTimeoutMs: 300, onError: () => undefined }),
+      ),
+    cacheOptions: () => ({ redis: onCluster.get() }),
+  },
 ]
 
 for (const backend of BACKENDS) {
-  describe(`backend: ${backend.name}`, () => {
+  describe(`backend: ${backend.name}`, function () {
+    if (backend.setUp !== undefined) {
+      before(async function () {
+        this.timeout(60_000)
+        await backend.setUp?.()
+      })
+    }
+    if (backend.tearDown !== undefined) after(() => backend.tearDown?.())
     describeStoreContract(backend.name, () => backend.openStore())
     describeLockContract(backend.name, () => backend.openLock())
     describeCacheContract(backend.name, () => backend.cacheOptions())

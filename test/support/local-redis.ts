@@ -30,19 +30,24 @@ const READY_TIMEOUT_MS = 10_000
 export class LocalRedis implements RedisNode {
   readonly port: number
   readonly url: string
+  readonly #args: (port: number) => readonly string[]
   #child: ChildProcess | undefined
   #paused = false
 
-  private constructor(port: number) {
+  private constructor(port: number, args: (port: number) => readonly string[]) {
     this.port = port
     this.url = `redis://127.0.0.1:${port}`
+    this.#args = args
   }
 
-  /** Start a server on a free port (retrying on a port race). */
-  static async start(): Promise<LocalRedis> {
+  /**
+   * Start a server on a free port (retrying on a port race), with more `redis-server` arguments
+   * computed from its port (kept for restarts).
+   */
+  static async start(args: (port: number) => readonly string[] = () => []): Promise<LocalRedis> {
     let lastError: unknown
     for (let attempt = 0; attempt < 3; attempt++) {
-      const node = new LocalRedis(await freePort())
+      const node = new LocalRedis(await freePort(), args)
       try {
         await node.#spawn()
         return node
@@ -97,6 +102,7 @@ export class LocalRedis implements RedisNode {
     try {
       const server = await startRedisServer({
         port: this.port,
+        args: this.#args(this.port),
         timeoutMs: READY_TIMEOUT_MS,
         onSpawn: (child) => {
           spawned = child.pid
