@@ -229,6 +229,12 @@ function lazySubscriber(
           await discard(sub)
           throw error
         }
+        // Closed while connecting: a cluster opens its node connections only as connect()
+        // ends, after close() destroyed what existed then; end them now.
+        if (closed) {
+          sub.destroy()
+          throw new Error('the store is closed')
+        }
         return sub as unknown as Subscriber
       })().catch((error: unknown) => {
         pending = undefined

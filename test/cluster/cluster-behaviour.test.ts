@@ -5,7 +5,7 @@ import request from 'supertest'
 import { cacheRoute } from '../../middleware/index.js'
 import { createCache, type Cache, type CacheOptions } from '../../src/index.js'
 import { nextEvent } from '../support/events.js'
-import { LocalCluster } from '../support/local-cluster.js'
+import { sharedCluster, type LocalCluster } from '../support/local-cluster.js'
 import { uniquePrefix } from '../support/redis.js'
 import { deferred } from '../support/wait.js'
 
@@ -20,10 +20,7 @@ describe('Redis Cluster: behaviour across masters', function () {
   const caches: Cache[] = []
 
   before(async () => {
-    cluster = await LocalCluster.start()
-  })
-  after(async () => {
-    await cluster?.stop()
+    cluster = await sharedCluster()
   })
   afterEach(async () => {
     await Promise.all(caches.splice(0).map((cache) => cache.close()))

@@ -7,7 +7,7 @@ import { LocalLock } from '../../src/lock/local-lock.js'
 import { RedlockLock } from '../../src/lock/redlock-lock.js'
 import { RedisStore } from '../../src/store/redis-store.js'
 import { createCluster } from 'redis'
-import { LocalCluster } from '../support/local-cluster.js'
+import { sharedCluster, type LocalCluster } from '../support/local-cluster.js'
 import { sharedRedisUrl } from '../support/redis.js'
 import { describeCacheContract } from './cache-contract.js'
 import { describeFnContract } from './fn-contract.js'
@@ -66,14 +66,14 @@ const BACKENDS: readonly Backend[] = [
   {
     name: 'redis-cluster',
     setUp: async () => {
-      onCluster.servers = await LocalCluster.start()
+      onCluster.servers = await sharedCluster()
       onCluster.client = createCluster({ rootNodes: onCluster.servers.rootNodes })
       onCluster.client.on('error', () => undefined)
       await onCluster.client.connect()
     },
-    tearDown: async () => {
+    tearDown: () => {
       onCluster.client?.destroy()
-      await onCluster.servers?.stop()
+      return Promise.resolve()
     },
     openStore: async () => {
       const store = new RedisStore(onCluster.get(), {

@@ -135,7 +135,9 @@ export class LocalCluster {
     )
     const first = nodes[0]!.server
     await Promise.all(
-      nodes.slice(1).map((node) => run(node.server, ['CLUSTER', 'MEET', '127.0.0.1', `${first.port}`])),
+      nodes
+        .slice(1)
+        .map((node) => run(node.server, ['CLUSTER', 'MEET', '127.0.0.1', `${first.port}`])),
     )
     await this.#until(async () => {
       const known = await Promise.all(nodes.map((node) => clusterNodes(node.server)))
@@ -200,7 +202,9 @@ async function clusterNodes(server: LocalRedis): Promise<string[]> {
 }
 
 /** Slot ranges and the port of the master serving each, sorted (from `CLUSTER NODES`). */
-async function slotOwners(server: LocalRedis): Promise<{ from: number; to: number; port: number }[]> {
+async function slotOwners(
+  server: LocalRedis,
+): Promise<{ from: number; to: number; port: number }[]> {
   const ranges: { from: number; to: number; port: number }[] = []
   for (const line of await clusterNodes(server)) {
     const fields = line.split(' ')
@@ -213,4 +217,22 @@ async function slotOwners(server: LocalRedis): Promise<{ from: number; to: numbe
     }
   }
   return ranges.sort((a, b) => a.from - b.from)
+}
+
+let shared: Promise<LocalCluster> | undefined
+
+/**
+ * One cluster for every suite that only reads and writes (started on first use, stopped by the
+ * global teardown): a cluster costs seconds to form. Tests that kill or move nodes start their own.
+ */
+export function sharedCluster(): Promise<LocalCluster> {
+  shared ??= LocalCluster.start()
+  return shared
+}
+
+/** Stop the shared cluster, if one was started. */
+export async function stopSharedCluster(): Promise<void> {
+  const started = shared
+  shared = undefined
+  await (await started?.catch(() => undefined))?.stop()
 }

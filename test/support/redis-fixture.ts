@@ -7,6 +7,7 @@
  * REDIS_HARNESS=local|testcontainers forces a strategy. No Redis at all is a loud failure.
  * Tests that need servers of their own (failure injection, quorum) call startRedisNodes().
  */
+import { stopSharedCluster } from './local-cluster.js'
 import { chooseStrategy, startRedisNodes, stopAllNodes, useSharedUrl } from './redis.js'
 
 export async function mochaGlobalSetup(): Promise<void> {
@@ -23,6 +24,7 @@ export async function mochaGlobalSetup(): Promise<void> {
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
+  await stopSharedCluster()
   await stopAllNodes()
   armLeakWatchdog()
 }
