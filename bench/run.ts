@@ -4,20 +4,23 @@ import { fnL1Bench } from './fn/l1.bench.js'
 import { stampedeBench } from './stampede/stampede.bench.js'
 import { statsBench } from './direct/stats.bench.js'
 import { storeBench } from './direct/get.bench.js'
+import { scaleBench } from './scale/scale.bench.js'
 import { printRows } from './support/measure.js'
 import { benchRedis } from './support/redis.js'
 
 /**
  * `npm run bench`: every scenario, each against a baseline measured in the same run, printed
  * as ratios (Markdown tables, ready for BENCHMARKS.md). Names given as arguments run only those
- * parts: `npm run bench -- fn-hit http` (store, fn-hit, fn-l1, stats, stampede, http).
+ * parts: `npm run bench -- fn-hit http` (store, fn-hit, fn-l1, stats, stampede, http, scale).
+ * `scale` (cost growth up to 1M entries, minutes long) runs only when named.
  */
-const PARTS = ['store', 'fn-hit', 'fn-l1', 'stats', 'stampede', 'http'] as const
+const PARTS = ['store', 'fn-hit', 'fn-l1', 'stats', 'stampede', 'http', 'scale'] as const
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(PARTS as readonly string[]).includes(name))
 if (unknown.length > 0)
   throw new Error(`bench: unknown part ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`)
-const runs = (part: (typeof PARTS)[number]): boolean => asked.length === 0 || asked.includes(part)
+const runs = (part: (typeof PARTS)[number]): boolean =>
+  asked.includes(part) || (asked.length === 0 && part !== 'scale')
 const redis = await benchRedis()
 console.log(`# herdlock benchmarks\n`)
 console.log(
@@ -39,6 +42,7 @@ try {
     console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
     for (const note of stampede.notes) console.log(note)
   }
+  if (runs('scale')) printRows('Cost growth', await scaleBench(redis.url))
   if (runs('http')) await (await import('./http/http.bench.js')).printHttpBench(redis.url)
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
