@@ -21,8 +21,10 @@ import { InvalidKeyError, InvalidOptionError, OptionRangeError } from '../errors
 export const MAX_ENCODED_KEY_LENGTH = 512
 /** Longest namespace accepted. */
 export const MAX_NAMESPACE_LENGTH = 128
-/** Longest tag accepted. */
+/** Tags longer than this are kept under their digest (see `checkTag`). */
 export const MAX_TAG_LENGTH = 256
+/** Marks a digest that stands for a long tag. */
+const TAG_DIGEST_MARK = '#sha256:'
 
 const NAMESPACE_ESCAPES = /[%{}:]/g
 const KEY_ESCAPES = /[%{}]/g
@@ -59,15 +61,18 @@ export function checkKey(key: unknown): string {
   return key
 }
 
-/** Check a tag and return it; throws InvalidKeyError for unusable ones. */
+/**
+ * Check a tag and return the name it is kept under: the tag itself, or for a tag longer than
+ * `MAX_TAG_LENGTH`, `#sha256:` and the SHA-256 of the whole tag (base64url), so a long tag (a
+ * handler's tag made from a query or a list of ids) is stored, and invalidated by the same tag,
+ * without making every entry header carry it. Throws InvalidKeyError for unusable ones.
+ */
 export function checkTag(tag: unknown): string {
   if (typeof tag !== 'string' || tag.length === 0) {
     throw new InvalidKeyError(`tags must be non-empty strings`)
   }
-  if (tag.length > MAX_TAG_LENGTH) {
-    throw new InvalidKeyError(`tags must be at most ${MAX_TAG_LENGTH} characters`)
-  }
-  return tag
+  if (tag.length <= MAX_TAG_LENGTH) return tag
+  return TAG_DIGEST_MARK + createHash('sha256').update(tag).digest('base64url')
 }
 
 /** Check the key prefix option: non-empty, short, no braces (they would break hash tags). */

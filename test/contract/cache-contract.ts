@@ -115,6 +115,21 @@ export function describeCacheContract(name: string, base: () => CacheOptions): v
       expect(await cache.invalidate({ tags: ['league:1'] })).to.equal(0)
     })
 
+    it('keeps tags longer than 256 characters under their digest: stored, and invalidated by the same tag', async () => {
+      const long = `ids:${'7,'.repeat(200)}`
+      const sibling = `${long}8` // same first 256 characters
+      await cache.set('a', 1, { tags: [long] })
+      const b = await cache.cacheFn('b', () => 2, { tags: [sibling] })
+      expect(b).to.equal(2)
+      const tags = (await cache.getEntry('a'))?.tags ?? []
+      expect(tags).to.have.length(1)
+      expect(tags[0]).to.match(/^#sha256:[\w-]{43}$/)
+      expect(await cache.invalidate({ tags: [long] })).to.equal(1)
+      expect(await cache.get('a')).to.equal(undefined)
+      expect(await cache.get('b')).to.equal(2)
+      expect(await cache.invalidate({ tags: [sibling] })).to.equal(1)
+    })
+
     it('shares entries and invalidations between instances with the same prefix', async () => {
       const options = base()
       const prefix = uniquePrefix('shared')
