@@ -9,7 +9,8 @@ import type { ServerResponse } from 'node:http'
  * stored. After every hook ran, they are what went on the wire: they decide whether the
  * response may be stored at all (a Set-Cookie added by a session hook forbids it). Headers
  * already on the response when the capture started (a request id, rate-limit counters) belong
- * to that request: they are not stored unless the handler changed them.
+ * to that request: they are not stored unless the handler changed them, and those the handler
+ * removed are remembered as removed (a hit removes the current request's copy too).
  */
 
 /** What a finished response looked like. */
@@ -19,6 +20,8 @@ export interface CapturedResponse {
   readonly headers: Record<string, string | string[]>
   /** Every header sent on the wire, after all writeHead hooks: what storability is decided on. */
   readonly wire: Record<string, string | string[]>
+  /** Headers already on the response when the capture started that the handler removed. */
+  readonly removed: readonly string[]
   readonly body: Buffer
   /** More than `maxBytes` were written: the body was dropped. */
   readonly bodyTooLarge: boolean
@@ -68,6 +71,7 @@ export function captureResponse(
     const body = new BodyBuffer(options.maxBytes)
     const before = fingerprint(res)
     let own: Headers | undefined
+    let removed: string[] | undefined
     let wire: Headers | undefined
     // Called with the response as `this`, like any writeHead, so wrappers chain as they expect.
     // eslint-disable-next-line @typescript-eslint/unbound-method
@@ -76,6 +80,7 @@ export function captureResponse(
       if (own !== undefined || res.headersSent) return writeHead.apply(this, args)
       const rest = applyHeaderArguments(res, args)
       own = readHeaders(res, before)
+      removed = removedHeaders(res, before)
       // The hooks of middleware mounted ahead of the cache run in here.
       const result = writeHead.apply(this, rest)
       wire = readHeaders(res, undefined)
@@ -93,6 +98,7 @@ export function captureResponse(
         status: res.statusCode,
         headers: own ?? readHeaders(res, before),
         wire: wire ?? readHeaders(res, undefined),
+        removed: removed ?? removedHeaders(res, before),
         body: body.bytes(),
         bodyTooLarge: body.tooLarge,
         aborted,
@@ -180,6 +186,15 @@ function readHeaders(res: ServerResponse, before: Map<string, string> | undefine
     headers[name] = text
   }
   return headers
+}
+
+/** Names `before` had that the response no longer has (hop-by-hop and the cache's own aside). */
+function removedHeaders(res: ServerResponse, before: Map<string, string>): string[] {
+  const removed: string[] = []
+  for (const name of before.keys()) {
+    if (!NOT_STORED.has(name) && !res.hasHeader(name)) removed.push(name)
+  }
+  return removed
 }
 
 /**

@@ -21,6 +21,8 @@ export function replay(
   headers['age'] = String(age)
   headers['x-cache'] = label.xCache
   headers['cache-status'] = label.cacheStatus
+  // What the handler removed of the headers set ahead of it stays removed for this request too.
+  if (stored.removed !== undefined) for (const name of stored.removed) res.removeHeader(name)
   // One writeHead with every header: far cheaper than a setHeader call per header, and merged
   // by Node with headers earlier middleware set (CORS, ...).
   res.writeHead(notModified ? 304 : stored.status, headers as OutgoingHttpHeaders)

@@ -12,6 +12,11 @@ export interface StoredResponse {
   readonly stored: boolean
   readonly status: number
   readonly headers: Readonly<Record<string, string | readonly string[]>>
+  /**
+   * Headers the handler removed that middleware ahead of the cache had set (helmet's
+   * X-Frame-Options on an embeddable page): a hit removes them too. Absent when none.
+   */
+  readonly removed?: readonly string[]
   readonly body: Buffer
   /** When the origin produced it (epoch ms): the base of `Age` and `Date`. */
   readonly storedAt: number
@@ -45,6 +50,7 @@ export function toStored(captured: CapturedResponse, stored: boolean, now: numbe
     stored,
     status: captured.status,
     headers,
+    ...(captured.removed.length === 0 ? {} : { removed: captured.removed }),
     body: captured.body,
     storedAt: now,
   }

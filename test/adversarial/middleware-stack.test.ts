@@ -157,5 +157,32 @@ for (const target of TARGETS) {
       expect(logged).to.have.length(sent / 2)
       expect(logged.slice(1).every((line) => line === 'GET /data 200 HIT')).to.equal(true)
     })
+
+    it('a header the handler removed (helmet X-Frame-Options on an embeddable page) stays removed on a hit', async () => {
+      mountStack(app, { saveUninitialized: false, rolling: false })
+      const handler = (_req: Request, res: Response): void => {
+        runs++
+        res.removeHeader('X-Frame-Options')
+        res.removeHeader('Content-Security-Policy')
+        res.type('text/html').send('<p>embed me</p>')
+      }
+      app.get('/widget', cacheRoute(cache, { ttl: '1h' }), handler)
+      app.get('/reference', handler)
+      const server = await start()
+      const reference = await server.get('/reference')
+      expect(reference.headers['x-frame-options']).to.equal(undefined)
+      for (const expected of ['MISS', 'HIT', 'HIT']) {
+        const res = await server.get('/widget')
+        expect(res.headers['x-cache']).to.equal(expected)
+        expect(comparable(res.headers)).to.deep.equal(comparable(reference.headers))
+      }
+      // A 304 from the cache leaves them out too.
+      const etag = String(reference.headers['etag'])
+      const notModified = await server.get('/widget', { 'if-none-match': etag })
+      expect(notModified.status).to.equal(304)
+      expect(notModified.headers['x-frame-options']).to.equal(undefined)
+      expect(notModified.headers['content-security-policy']).to.equal(undefined)
+      expect(runs).to.equal(2)
+    })
   })
 }
