@@ -46,6 +46,21 @@ interface QueryRoot {
   querySelectorAll(selector: string): { length: number }
 }
 
+/**
+ * Run a page function; if the page's own refresh replaced the document while it ran (Chromium:
+ * "Execution context was destroyed"), run it again in the new document, a few times at most.
+ */
+async function inOneDocument<T>(page: Page, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read()
+    } catch (error) {
+      if (attempt >= 5 || !/context was destroyed|navigat/i.test(String(error))) throw error
+      await page.waitForLoadState('load')
+    }
+  }
+}
+
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).textContent()) ?? ''
 }
@@ -127,9 +142,11 @@ describe('Status page in headless Chromium', function () {
     expect(doc.stats.namespaces['users']).to.include({ hits: 30, misses: 10 })
     // The page reloads itself every second: count the rows inside one document (a bare count()
     // that lands between two documents sees none).
-    const rows = await page
-      .locator('tbody:has(tr[data-namespace])')
-      .evaluate((body: QueryRoot) => body.querySelectorAll('tr[data-namespace]').length)
+    const rows = await inOneDocument(page, () =>
+      page
+        .locator('tbody:has(tr[data-namespace])')
+        .evaluate((body: QueryRoot) => body.querySelectorAll('tr[data-namespace]').length),
+    )
     expect(rows).to.equal(2)
     expect(await text(page, 'tr[data-component="store (memory)"]')).to.include('up')
 
