@@ -102,6 +102,11 @@ export class Cache {
     return this.#parts.fn.run(key, fn, options)
   }
 
+  /** The cache's `defaultTtl` in milliseconds: how long a value is fresh when its call says nothing. */
+  get defaultTtlMs(): number {
+    return this.#parts.options.defaultTtlMs
+  }
+
   /** The fresh value of a key, or undefined on a miss (or when the store is unavailable). */
   get<T = unknown>(key: string, options: KeyOptions = {}): Promise<T | undefined> {
     return this.getEntry<T>(key, options).then((entry) => entry?.value)

@@ -18,7 +18,7 @@ export type {
 } from './options/cache-options.js'
 export { DEFAULTS } from './options/cache-options.js'
 export type { Duration, DurationUnit } from './duration.js'
-export { parseDuration } from './duration.js'
+export { parseDuration, MAX_DURATION_MS } from './duration.js'
 /** Option checks shared with the middleware (the validation kit, see options/checks.ts). */
 export { checkFunction, positiveInteger } from './options/checks.js'
 export type { Entry } from './entries/entry-codec.js'
@@ -28,6 +28,7 @@ export type {
   CacheFnDefaults,
   CacheFnContext,
   CacheFnFunction,
+  ResultOptions,
 } from './options/fn-options.js'
 export { CACHE_FN_DEFAULTS } from './options/fn-options.js'
 export type { CacheFnResult, CacheFnStatus } from './fn/result.js'

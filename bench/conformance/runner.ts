@@ -17,11 +17,8 @@ import { runsHeadless, suiteFetch, SUITES, testById } from './suite.js'
 export const MODES = {
   /** cacheRoute as a route author uses it: the route's ttl decides. */
   default: {},
-  /**
-   * The closest herdlock comes to an RFC 9111 shared cache today. Once cacheRoute has a
-   * shared-cache switch (issue 13), this is where it goes.
-   */
-  shared: { originTtl: true, invalidateOnUnsafe: true },
+  /** cacheRoute as an RFC 9111 shared cache in front of the origin (issue 13). */
+  shared: { mode: 'shared', invalidateOnUnsafe: true },
 } as const satisfies Record<string, CacheRouteOptions>
 
 /** A mode name. */

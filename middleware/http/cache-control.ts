@@ -26,9 +26,21 @@ export function parseCacheControl(header: string | readonly string[] | undefined
   return directives
 }
 
-/** A directive's value as whole seconds, or undefined when absent or malformed. */
+/**
+ * The largest delta-seconds a cache needs to tell apart (RFC 9111 1.2.2): greater values,
+ * however long, mean "2147483648 seconds", about 68 years.
+ */
+export const MAX_DELTA_SECONDS = 2 ** 31
+
+/**
+ * A directive's value as whole seconds (RFC 9111 1.2.2: digits only, quoted or not), undefined
+ * when absent, and 0 when present but malformed (`-1`, `'3600'`, `1.5`, no value): a lifetime
+ * that cannot be read makes the response stale (5.2.2.1), it does not vanish. Values past
+ * 2^31 seconds are read as 2^31.
+ */
 export function seconds(directives: Directives, name: string): number | undefined {
   const value = directives.get(name)
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined
-  return Number(value)
+  if (value === undefined) return undefined
+  if (value === true || !/^\d+$/.test(value)) return 0
+  return Math.min(Number(value), MAX_DELTA_SECONDS)
 }

@@ -1,5 +1,11 @@
-import { parseCacheControl, seconds, type Directives } from './cache-control.js'
-import { parseHttpDate } from './http-date.js'
+import { parseCacheControl, type Directives } from './cache-control.js'
+import {
+  explicitLifetime,
+  heuristicLifetime,
+  initialAge,
+  UNDERSTOOD_STATUSES,
+  type ExchangeTimes,
+} from './freshness.js'
 
 /** What the route needs to know about a finished response to decide whether to store it. */
 export interface ResponseFacts {
@@ -17,6 +23,15 @@ export interface StorePolicy {
    * not hold: then only an explicitly shareable response, fresh by its own headers, is stored.
    */
   readonly credentialed: boolean
+  /**
+   * RFC 9111 shared-cache rules: a response is stored only for the lifetime its own headers give
+   * (explicit, or heuristic up to `heuristicCapMs`), and only while that is left after its age.
+   */
+  readonly shared: boolean
+  /** The longest heuristic lifetime (shared mode). */
+  readonly heuristicCapMs: number
+  /** When the response was asked for and when it arrived. */
+  readonly times: ExchangeTimes
 }
 
 /** Why a response may not be stored in a shared cache (RFC 9111 section 3). */
@@ -30,33 +45,85 @@ export type StoreRefusal =
   | 'vary-star'
   | 'authorization'
   | 'too-large'
+  | 'no-freshness'
+  | 'stale'
 
-/** Decision: store for `ttlMs` (undefined: the route's ttl), or skip with a reason. */
+/** How long a stored response is fresh, by its own headers. */
+export interface OriginFreshness {
+  /** Lifetime left once its age is taken off (ms); undefined when the origin gives none. */
+  readonly remainingMs: number | undefined
+  /** Its corrected initial age (ms), the base of the `Age` it is served with. */
+  readonly initialAgeMs: number
+  /** `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale (RFC 9111 4.2.4). */
+  readonly noStale: boolean
+}
+
+/** Decision: store with the origin's freshness, or skip with a reason. */
 export type StoreDecision =
-  | { readonly store: true; readonly originTtlMs: number | undefined }
+  | ({ readonly store: true } & OriginFreshness)
   | { readonly store: false; readonly reason: StoreRefusal }
 
 /**
  * RFC 9111 section 3 for a shared cache, with the safe defaults of nginx and Varnish: never
- * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, error statuses, or responses to
- * credentialed requests unless the response is explicitly shareable and fresh (section 3.5).
+ * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, statuses the policy leaves out, or
+ * responses to credentialed requests unless the response is explicitly shareable and fresh
+ * (section 3.5). In shared mode, also nothing without a lifetime of its own, nothing already
+ * stale, and nothing `must-understand` marks with a status herdlock does not know.
  */
-export function decideStore(facts: ResponseFacts, policy: StorePolicy, now: number): StoreDecision {
-  if (facts.aborted) return { store: false, reason: 'aborted' }
-  if (facts.status === 206) return { store: false, reason: 'partial-content' }
-  if (!policy.statuses.has(facts.status)) return { store: false, reason: 'status' }
-  if (facts.headers['set-cookie'] !== undefined) return { store: false, reason: 'set-cookie' }
+export function decideStore(facts: ResponseFacts, policy: StorePolicy): StoreDecision {
+  const refused = headerRefusal(facts, policy)
+  if (refused !== undefined) return { store: false, reason: refused }
   const cc = parseCacheControl(facts.headers['cache-control'])
-  if (cc.has('no-store')) return { store: false, reason: 'no-store' }
-  if (cc.has('private')) return { store: false, reason: 'private' }
-  if (cc.has('no-cache')) return { store: false, reason: 'no-store' }
-  if (varyList(facts.headers['vary']).includes('*')) return { store: false, reason: 'vary-star' }
-  const lifetime = originLifetime(cc, facts.headers, now)
-  if (policy.credentialed && sharedLifetime(cc, lifetime) === undefined) {
+  const freshness = originFreshness(facts, cc, policy)
+  if (policy.credentialed && sharedLifetime(cc, freshness.remainingMs) === undefined) {
     return { store: false, reason: 'authorization' }
   }
+  if (policy.shared) {
+    if (freshness.remainingMs === undefined) return { store: false, reason: 'no-freshness' }
+    if (freshness.remainingMs <= 0) return { store: false, reason: 'stale' }
+  }
   if (facts.bodyTooLarge) return { store: false, reason: 'too-large' }
-  return { store: true, originTtlMs: lifetime }
+  return { store: true, ...freshness }
+}
+
+function headerRefusal(facts: ResponseFacts, policy: StorePolicy): StoreRefusal | undefined {
+  if (facts.aborted) return 'aborted'
+  if (facts.status === 206) return 'partial-content'
+  if (!policy.statuses.has(facts.status)) return 'status'
+  if (facts.headers['set-cookie'] !== undefined) return 'set-cookie'
+  const cc = parseCacheControl(facts.headers['cache-control'])
+  if (cc.has('no-store')) return 'no-store'
+  if (cc.has('private')) return 'private'
+  if (cc.has('no-cache')) return 'no-store'
+  if (cc.has('must-understand') && !UNDERSTOOD_STATUSES.has(facts.status)) return 'status'
+  if (varyList(facts.headers['vary']).includes('*')) return 'vary-star'
+  return undefined
+}
+
+/**
+ * The origin's freshness for this response: explicit lifetime (a heuristic one in shared mode,
+ * for an anonymous request) less its corrected initial age (section 4.2.3).
+ */
+export function originFreshness(
+  facts: Pick<ResponseFacts, 'status' | 'headers'>,
+  cc: Directives,
+  policy: Omit<StorePolicy, 'statuses'>,
+): OriginFreshness {
+  const { headers, status } = facts
+  const { responseTime } = policy.times
+  // A response to a credentialed request is shared only on its explicit word (section 3.5).
+  const lifetime =
+    explicitLifetime(cc, headers, true, responseTime) ??
+    (policy.shared && !policy.credentialed
+      ? heuristicLifetime(status, cc, headers, responseTime, policy.heuristicCapMs)
+      : undefined)
+  const initialAgeMs = initialAge(headers, policy.times)
+  const noStale = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
+  return {
+    remainingMs: lifetime === undefined ? undefined : lifetime - initialAgeMs,
+    initialAgeMs,
+    noStale,
+  }
 }
 
 /**
@@ -73,33 +140,19 @@ export function sharedLifetime(cc: Directives, lifetime: number | undefined): nu
 
 /**
  * Whether a stored response may answer a credentialed request: explicitly shareable and still
- * fresh by its own headers (its `Date` is when it was stored), whatever the route's ttl.
+ * fresh by its own headers (its lifetime less the age it had when stored at `storedAt`),
+ * whatever the route's ttl.
  */
 export function freshForCredentials(
   headers: Readonly<Record<string, string | readonly string[]>>,
-  storedAt: number,
+  stored: { readonly storedAt: number; readonly initialAgeMs: number },
   now: number,
 ): boolean {
   const cc = parseCacheControl(headers['cache-control'])
-  const lifetime = sharedLifetime(cc, originLifetime(cc, headers, storedAt))
-  return lifetime !== undefined && now - storedAt < lifetime
-}
-
-/** Freshness lifetime from the origin (section 4.2.1): s-maxage, max-age, then Expires - Date. */
-export function originLifetime(
-  cc: Directives,
-  headers: Readonly<Record<string, string | readonly string[]>>,
-  now: number,
-): number | undefined {
-  const shared = seconds(cc, 's-maxage') ?? seconds(cc, 'max-age')
-  if (shared !== undefined) return shared * 1000
-  const expires = single(headers['expires'])
-  if (expires === undefined) return undefined
-  const expiresAt = parseHttpDate(expires)
-  // An invalid Expires (e.g. "0") means "already expired" (section 5.3).
-  if (expiresAt === undefined) return 0
-  const date = parseHttpDate(single(headers['date']))
-  return Math.max(0, expiresAt - (date ?? now))
+  const explicit = explicitLifetime(cc, headers, true, stored.storedAt)
+  const remaining = explicit === undefined ? undefined : explicit - stored.initialAgeMs
+  const lifetime = sharedLifetime(cc, remaining)
+  return lifetime !== undefined && now - stored.storedAt < lifetime
 }
 
 /** The header names a Vary value lists, lower case. */
@@ -110,8 +163,4 @@ export function varyList(vary: string | readonly string[] | undefined): string[]
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== '')
-}
-
-function single(value: string | readonly string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : value?.[0]
 }

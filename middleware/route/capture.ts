@@ -29,10 +29,14 @@ export interface CapturedResponse {
   readonly aborted: boolean
   /** Tags the handler added with `tagResponse()` (`res.locals.cacheTags`). */
   readonly tags: readonly string[]
+  /** When the capture started: the request went to the origin (epoch ms, RFC 9111 4.2.3). */
+  readonly requestTime: number
+  /** When the response's head was written: it arrived from the origin (epoch ms). */
+  readonly responseTime: number
 }
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) and per-response ones the cache sets itself. */
-const NOT_STORED = new Set([
+const NOT_STORED: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -46,6 +50,9 @@ const NOT_STORED = new Set([
   'x-cache',
   'cache-status',
 ])
+
+/** What storability reads: all but hop-by-hop headers; the origin's `Age` counts (4.2.3). */
+const NOT_ON_WIRE: ReadonlySet<string> = new Set([...NOT_STORED].filter((name) => name !== 'age'))
 
 /** How to capture. */
 export interface CaptureOptions {
@@ -69,6 +76,8 @@ export function captureResponse(
 ): Promise<CapturedResponse> {
   return new Promise((resolve) => {
     const body = new BodyBuffer(options.maxBytes)
+    const requestTime = Date.now()
+    let responseTime: number | undefined
     const before = fingerprint(res)
     let own: Headers | undefined
     let removed: string[] | undefined
@@ -78,12 +87,13 @@ export function captureResponse(
     const writeHead = res.writeHead as unknown as WriteHead
     res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
       if (own !== undefined || res.headersSent) return writeHead.apply(this, args)
+      responseTime = Date.now()
       const rest = applyHeaderArguments(res, args)
-      own = readHeaders(res, before)
+      own = readHeaders(res, before, NOT_STORED)
       removed = removedHeaders(res, before)
       // The hooks of middleware mounted ahead of the cache run in here.
       const result = writeHead.apply(this, rest)
-      wire = readHeaders(res, undefined)
+      wire = readHeaders(res, undefined, NOT_ON_WIRE)
       return result
     }
     // Without a client nothing would reach writeHead: run it (and every hook) like a real send.
@@ -96,13 +106,15 @@ export function captureResponse(
       settled = true
       resolve({
         status: res.statusCode,
-        headers: own ?? readHeaders(res, before),
-        wire: wire ?? readHeaders(res, undefined),
+        headers: own ?? readHeaders(res, before, NOT_STORED),
+        wire: wire ?? readHeaders(res, undefined, NOT_ON_WIRE),
         removed: removed ?? removedHeaders(res, before),
         body: body.bytes(),
         bodyTooLarge: body.tooLarge,
         aborted,
         tags: localsTags(res),
+        requestTime,
+        responseTime: responseTime ?? Date.now(),
       })
     }
     const write = res.write.bind(res) as (...args: unknown[]) => boolean
@@ -176,11 +188,15 @@ function fingerprint(res: ServerResponse): Map<string, string> {
   return seen
 }
 
-/** The response's headers, less those `before` already had with the same value. */
-function readHeaders(res: ServerResponse, before: Map<string, string> | undefined): Headers {
+/** The response's headers but `skip`, less those `before` already had with the same value. */
+function readHeaders(
+  res: ServerResponse,
+  before: Map<string, string> | undefined,
+  skip: ReadonlySet<string>,
+): Headers {
   const headers: Headers = {}
   for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (value === undefined || NOT_STORED.has(name)) continue
+    if (value === undefined || skip.has(name)) continue
     const text = Array.isArray(value) ? value.map(String) : String(value)
     if (before?.get(name) === (Array.isArray(text) ? text.join('\n') : text)) continue
     headers[name] = text

@@ -87,7 +87,7 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
   /** A response to a credentialed request is stored only if it is explicitly shareable. */
   const storeIfShared = async (parts: UrlParts, key: string, produced: Produced) => {
     const now = Date.now()
-    const verdict = refusal(settings, produced, true, now)
+    const verdict = refusal(settings, produced, true)
     const { response } = produced
     const extraVary = varyList(response.headers['vary']).some(
       (name) => !settings.vary.includes(name),
@@ -99,7 +99,7 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
       })
       return
     }
-    await cache.set(key, toStored(response, true, now), {
+    await cache.set(key, toStored(response, true, now, verdict.initialAgeMs), {
       namespace,
       ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
       tags: collectTags(settings, parts, response),
@@ -126,7 +126,12 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
 /** Whether a stored response may answer this request (any, without a credential). */
 function usable(response: StoredResponse, credential: Credential | undefined): boolean {
   return (
-    credential === undefined || freshForCredentials(response.headers, response.storedAt, Date.now())
+    credential === undefined ||
+    freshForCredentials(
+      response.headers,
+      { storedAt: response.storedAt, initialAgeMs: response.initialAgeMs ?? 0 },
+      Date.now(),
+    )
   )
 }
 

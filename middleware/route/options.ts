@@ -9,15 +9,43 @@ import {
   type Duration,
 } from '../../src/core.js'
 
+/** How cacheRoute decides what to store and for how long (the `mode` option). */
+export type RouteMode = 'default' | 'shared'
+
 /** Options of `cacheRoute`. */
 export interface CacheRouteOptions {
-  /** How long a response stays fresh (when the origin gives no lifetime, see `originTtl`). @default the cache's `defaultTtl` */
+  /**
+   * Who decides what is stored and for how long.
+   *
+   * - `'default'`: the route author. Every response with a status in `statuses` is stored for
+   *   `ttl` (or the origin's lifetime with `originTtl`); the origin's `no-store`, `private`,
+   *   `no-cache`, `Set-Cookie` and `Vary: *` are still obeyed.
+   * - `'shared'`: the origin, as for an RFC 9111 shared cache in front of it (a CDN, a reverse
+   *   proxy). A response is stored only with a lifetime of its own: `s-maxage`, then `max-age`,
+   *   then `Expires` (less its `Age` and the time the exchange took, section 4.2.3), or, for a
+   *   heuristically cacheable status (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501) or
+   *   a `public` response with `Last-Modified`, 10% of the time since it was modified, at most
+   *   `ttl` (section 4.2.2). Any final status may be stored when its lifetime is explicit;
+   *   `statuses` then defaults to every final status. Nothing stale on arrival is stored, and
+   *   `must-revalidate`, `proxy-revalidate` or `s-maxage` responses are never served stale
+   *   (`staleWhileRevalidate`/`staleIfError` skip them). Implies `originTtl`.
+   *
+   * The rules of both modes never store a response to a credentialed request unless it is
+   * explicitly shareable and fresh by its own headers.
+   * @default 'default'
+   */
+  mode?: RouteMode
+  /**
+   * How long a response stays fresh when the origin gives no lifetime (see `originTtl`); in
+   * `'shared'` mode, the cap of a heuristic lifetime. @default the cache's `defaultTtl`
+   */
   ttl?: Duration
   /** Namespace of the route's entries. @default 'routes' */
   namespace?: string
   /**
    * Use the origin's `s-maxage`, `max-age` or `Expires` (RFC 9111 precedence) as the entry's
-   * lifetime; `ttl` then applies only when the origin gives none. @default false
+   * lifetime; `ttl` then applies only when the origin gives none. Implied by `mode: 'shared'`.
+   * @default false
    */
   originTtl?: boolean
   /**
@@ -47,7 +75,10 @@ export interface CacheRouteOptions {
   staleIfError?: Duration
   /** With a stale response at hand, serve it when the origin takes longer than this. @default 0 (off) */
   timeout?: Duration
-  /** Statuses that may be stored. @default 2xx except 206, plus 301 and 308 */
+  /**
+   * Statuses that may be stored. @default 2xx except 206, plus 301 and 308; in `'shared'`
+   * mode every final status except 206 and 304
+   */
   statuses?: readonly number[]
   /** Largest body stored, in bytes; larger responses pass through unstored. @default 1048576 (1 MB) */
   maxBodySize?: number
@@ -76,7 +107,11 @@ export interface CacheRouteOptions {
 export interface RouteSettings {
   readonly namespace: string
   readonly ttlMs: number | undefined
+  /** `mode: 'shared'`: the RFC 9111 shared-cache rules decide (see {@link CacheRouteOptions.mode}). */
+  readonly shared: boolean
   readonly originTtl: boolean
+  /** The longest heuristic lifetime: the route's ttl, else the cache's `defaultTtl`. */
+  readonly heuristicCapMs: number
   readonly key: ((req: IncomingMessage) => string) | undefined
   readonly vary: readonly string[]
   readonly staleWhileRevalidateMs: number
@@ -102,10 +137,16 @@ export interface RouteSettings {
 
 /** The route defaults, in one frozen place. */
 export const ROUTE_DEFAULTS = Object.freeze({
+  /** Default of the `mode` option. */
+  mode: 'default' as RouteMode,
   /** Default of the `namespace` option. */
   namespace: 'routes',
   /** Default of the `statuses` option: the statuses whose responses are stored. */
   statuses: Object.freeze([200, 201, 202, 203, 204, 205, 207, 208, 226, 301, 308]),
+  /** Default of the `statuses` option in `'shared'` mode: every final status but 206 and 304. */
+  sharedStatuses: Object.freeze(
+    Array.from({ length: 400 }, (_, i) => 200 + i).filter((s) => s !== 206 && s !== 304),
+  ),
   /** Default of the `maxBodySize` option (1 MiB). */
   maxBodySize: 1024 * 1024,
   /** Default of the `passTtl` option. */
@@ -124,16 +165,21 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     throw new InvalidOptionError('options', 'must be an object')
   }
   const vary = checkNames(options.vary ?? [], 'vary')
+  const shared = checkMode(options) === 'shared'
+  const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl')
+  const statuses = options.statuses ?? (shared ? ROUTE_DEFAULTS.sharedStatuses : undefined)
   return Object.freeze({
     namespace: checkString(options.namespace ?? ROUTE_DEFAULTS.namespace, 'namespace'),
-    ttlMs: options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl'),
-    originTtl: options.originTtl === true,
+    ttlMs,
+    shared,
+    originTtl: shared || options.originTtl === true,
+    heuristicCapMs: ttlMs ?? cache.defaultTtlMs,
     key: checkFunction(options.key, 'key'),
     vary,
     staleWhileRevalidateMs: optionalDuration(options.staleWhileRevalidate, 'staleWhileRevalidate'),
     staleIfErrorMs: optionalDuration(options.staleIfError, 'staleIfError'),
     timeoutMs: optionalDuration(options.timeout, 'timeout'),
-    statuses: new Set(checkStatuses(options.statuses ?? ROUTE_DEFAULTS.statuses)),
+    statuses: new Set(checkStatuses(statuses ?? ROUTE_DEFAULTS.statuses)),
     maxBodySize: positiveInteger(options.maxBodySize ?? ROUTE_DEFAULTS.maxBodySize, 'maxBodySize'),
     unless: checkFunction(options.unless, 'unless'),
     tags: checkNames(options.tags ?? [], 'tags', false),
@@ -147,6 +193,17 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     keysCookie: vary.includes('cookie'),
     ignoreCookies: checkCookieNames(options.ignoreCookies ?? []),
   })
+}
+
+function checkMode(options: CacheRouteOptions): RouteMode {
+  const mode: unknown = options.mode ?? ROUTE_DEFAULTS.mode
+  if (mode !== 'default' && mode !== 'shared') {
+    throw new InvalidOptionError('mode', "must be 'default' or 'shared'")
+  }
+  if (mode === 'shared' && options.originTtl === false) {
+    throw new InvalidOptionError('originTtl', "cannot be false with mode 'shared' (implied)")
+  }
+  return mode
 }
 
 function checkString(value: unknown, option: string): string {

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Cache, CacheFnContext } from '../../src/core.js'
+import {
+  MAX_DURATION_MS,
+  type Cache,
+  type CacheFnContext,
+  type ResultOptions,
+} from '../../src/core.js'
 import type { RouteSkipReason } from './cache-status.js'
 import type { CapturedResponse } from './capture.js'
 import { pathTag, routeKey, type RouteRequest, type UrlParts } from './key.js'
@@ -42,18 +47,18 @@ export async function toRouteValue(
   const { settings } = origin
   const { response } = produced
   const now = Date.now()
-  const refused = refusal(settings, produced, false, now)
-  if (typeof refused === 'string') {
-    ctx.skip(refused)
+  const verdict = refusal(settings, produced, false)
+  if (typeof verdict === 'string') {
+    ctx.skip(verdict)
     return toStored(response, false, now)
   }
-  const ttl = refused.ttlMs
   const tags = collectTags(settings, origin.parts, response)
-  const stored = ttl === undefined ? { tags } : { ttl, tags }
+  const stored = storeOptions(verdict, tags)
+  const value = toStored(response, true, now, verdict.initialAgeMs)
   const extra = varyList(response.headers['vary']).filter((name) => !origin.keyVary.includes(name))
   if (extra.length === 0) {
     ctx.setOptions(stored)
-    return toStored(response, true, now)
+    return value
   }
   if (origin.variant) {
     // The variant's key does not hold every header this response varies on: not safe to share.
@@ -62,13 +67,22 @@ export async function toRouteValue(
   }
   const names = [...new Set([...origin.keyVary, ...extra])].sort()
   const variantKey = keyFor(origin, names)
-  await origin.cache.set(variantKey, toStored(response, true, now), {
+  await origin.cache.set(variantKey, value, {
     namespace: settings.namespace,
-    ...(ttl === undefined ? {} : { ttl }),
+    ...(stored.ttl === undefined ? {} : { ttl: stored.ttl }),
     tags,
   })
   ctx.setOptions(stored)
   return { kind: 'vary', stored: true, names }
+}
+
+/** How a response the rules let through is stored: its lifetime, tags, stale windows. */
+export function storeOptions(verdict: StoreVerdict, tags: string[]): ResultOptions {
+  return {
+    ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
+    tags,
+    ...(verdict.noStale ? { staleWhileRevalidate: 0, staleIfError: 0 } : {}),
+  }
 }
 
 /** The key of this request under a set of vary headers (the route's own `key` when given). */
@@ -82,27 +96,49 @@ export function keyFor(
   return vary.length === 0 ? base : `${base}\u0000${routeKey({ ...parts, target: '' }, req, vary)}`
 }
 
+/** A response that may be stored: for how long, how old it already is, whether never stale. */
+export interface StoreVerdict {
+  /** Its lifetime in the store (undefined: the route's ttl). */
+  readonly ttlMs: number | undefined
+  readonly initialAgeMs: number
+  readonly noStale: boolean
+}
+
 /**
  * Why a response may not be shared, or how long it may be. Asked before every store: `unless`
  * first, then the storability rules on the headers that went on the wire. A response to a
- * credentialed request lives only as long as its own headers say, never the route's ttl.
+ * credentialed request lives only as long as its own headers say, never the route's ttl; so
+ * does every response in shared mode (explicitly or heuristically) and with `originTtl`, when
+ * its origin gives a lifetime.
  */
 export function refusal(
   settings: RouteSettings,
   produced: Produced,
   credentialed: boolean,
-  now: number,
-): RouteSkipReason | { ttlMs: number | undefined } {
+): RouteSkipReason | StoreVerdict {
   if (settings.unless?.(produced.req, produced.res) === true) return 'unless'
   const { response } = produced
   const facts = { ...response, headers: response.wire }
-  const decision = decideStore(facts, { statuses: settings.statuses, credentialed }, now)
+  const decision = decideStore(facts, {
+    statuses: settings.statuses,
+    credentialed,
+    shared: settings.shared,
+    heuristicCapMs: settings.heuristicCapMs,
+    times: response,
+  })
   if (!decision.store) return decision.reason
-  if (credentialed) return { ttlMs: decision.originTtlMs }
-  const fromOrigin = settings.originTtl ? decision.originTtlMs : undefined
-  // An origin lifetime of 0 ("max-age=0", a past Expires) means: do not reuse it.
-  if (fromOrigin === 0) return 'no-store'
-  return { ttlMs: fromOrigin ?? settings.ttlMs }
+  const { remainingMs, initialAgeMs } = decision
+  const noStale = settings.shared && decision.noStale
+  const fromOrigin = credentialed || settings.originTtl ? remainingMs : undefined
+  // An origin lifetime used up ("max-age=0", a past Expires, an Age beyond it): not reusable.
+  if (fromOrigin !== undefined && fromOrigin <= 0) return 'stale'
+  const ttlMs = fromOrigin === undefined ? settings.ttlMs : clampLifetime(fromOrigin)
+  return { ttlMs, initialAgeMs, noStale }
+}
+
+/** Whole milliseconds, at most the longest lifetime the store takes (ten years). */
+function clampLifetime(ms: number): number {
+  return Math.max(1, Math.min(MAX_DURATION_MS, Math.floor(ms)))
 }
 
 /** Tags of a stored response: the route's, `Cache-Tag`, `tagResponse()`, and its path. */

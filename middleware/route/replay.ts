@@ -13,7 +13,9 @@ export function replay(
   stored: StoredResponse,
   label: ResponseLabel,
 ): void {
-  const age = Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000))
+  // RFC 9111 5.1: the age it arrived with plus the time it has been stored here.
+  const residentMs = Date.now() - stored.storedAt
+  const age = Math.max(0, Math.floor(((stored.initialAgeMs ?? 0) + residentMs) / 1000))
   const notModified = isNotModified(req, stored)
   const headers: Record<string, string | readonly string[]> = notModified
     ? pick(stored.headers, NOT_MODIFIED_HEADERS)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CapturedResponse } from './capture.js'
+import { parseHttpDate } from '../http/http-date.js'
 
 /**
  * What the route cache stores under a key: a response (status, end-to-end headers, exact body
@@ -18,8 +19,14 @@ export interface StoredResponse {
    */
   readonly removed?: readonly string[]
   readonly body: Buffer
-  /** When the origin produced it (epoch ms): the base of `Age` and `Date`. */
+  /** When it was stored (epoch ms): the base of the time it has been resident. */
   readonly storedAt: number
+  /**
+   * How old it already was then (ms, RFC 9111 4.2.3: the origin's `Age`, the exchange's time,
+   * the origin's `Date`); `Age` on a hit is this plus the resident time. Absent in entries
+   * written before it existed: 0.
+   */
+  readonly initialAgeMs?: number
 }
 
 /** Points to the variants of a response that varies on request headers. */
@@ -33,11 +40,22 @@ export interface VaryPointer {
 /** The value cached for a route key. */
 export type RouteValue = StoredResponse | VaryPointer
 
-/** Turn a captured response into the stored form, adding a strong ETag when it has none. */
-export function toStored(captured: CapturedResponse, stored: boolean, now: number): StoredResponse {
+/**
+ * Turn a captured response into the stored form, adding a strong ETag when it has none.
+ * `initialAgeMs`: its corrected initial age (0 when it was produced just now).
+ */
+export function toStored(
+  captured: CapturedResponse,
+  stored: boolean,
+  now: number,
+  initialAgeMs = 0,
+): StoredResponse {
   const headers = { ...captured.headers }
-  // Fixed once, here: every replay sends the origin's Date (with Age) and the body's length.
-  headers['date'] = new Date(now).toUTCString()
+  // Fixed once, here: every replay sends the origin's Date (with Age) and the body's length. An
+  // origin's valid Date is its own (RFC 9110 6.6.1); a handler's response gets the time now.
+  if (parseHttpDate(headerText(headers['date']), now) === undefined) {
+    headers['date'] = new Date(now).toUTCString()
+  }
   if (captured.status !== 204 && captured.status !== 304) {
     headers['content-length'] = String(captured.body.length)
   }
@@ -53,6 +71,7 @@ export function toStored(captured: CapturedResponse, stored: boolean, now: numbe
     ...(captured.removed.length === 0 ? {} : { removed: captured.removed }),
     body: captured.body,
     storedAt: now,
+    ...(initialAgeMs > 0 ? { initialAgeMs } : {}),
   }
 }
 
