@@ -4,7 +4,8 @@ import { captureResponse } from './capture.js'
 import { replay } from './replay.js'
 import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
 import { collectTags, keyFor, refusal, type Produced } from './origin.js'
-import { pathTag, targetPath, type RouteRequest, type UrlParts } from './key.js'
+import { pathTag, type RouteRequest, type UrlParts } from './key.js'
+import { invalidateBeforeEnd } from './unsafe.js'
 import type { RouteSettings } from './options.js'
 import type { Credential } from './credentials.js'
 import { freshForCredentials, varyList } from '../http/storability.js'
@@ -106,16 +107,16 @@ export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
     })
   }
 
-  /** POST, PUT, PATCH, DELETE...: pass through; optionally invalidate the target (RFC 9111 4.4). */
+  /**
+   * POST, PUT, PATCH, DELETE and any unknown method: pass through; optionally invalidate the
+   * target and its same-origin Location/Content-Location before the response completes
+   * (RFC 9111 4.4).
+   */
   const unsafe = (req: RouteRequest, res: ServerResponse, next: Next): void => {
     if (settings.invalidateOnUnsafe) {
-      res.once('finish', () => {
-        if (res.statusCode >= 400) return
-        const paths = [targetPath(req.originalUrl ?? req.url ?? '/'), ...sameOriginPaths(req, res)]
-        cache
-          .invalidate({ tags: paths.map((path) => pathTag(namespace, path)) })
-          .catch(() => undefined)
-      })
+      invalidateBeforeEnd(req, res, (paths) =>
+        cache.invalidate({ tags: paths.map((path) => pathTag(namespace, path)) }),
+      )
     }
     bypass(res, next, 'method')
   }
@@ -133,21 +134,4 @@ function usable(response: StoredResponse, credential: Credential | undefined): b
       Date.now(),
     )
   )
-}
-
-/** Location and Content-Location paths on the same origin (RFC 9111 4.4 allows them). */
-function sameOriginPaths(req: RouteRequest, res: ServerResponse): string[] {
-  const host = req.headers.host
-  const paths: string[] = []
-  for (const name of ['location', 'content-location']) {
-    const value = res.getHeader(name)
-    if (typeof value !== 'string') continue
-    try {
-      const url = new URL(value, `http://${host ?? 'localhost'}`)
-      if (url.host === (host ?? 'localhost')) paths.push(url.pathname)
-    } catch {
-      // not a URL: nothing to invalidate
-    }
-  }
-  return paths
 }
