@@ -6,6 +6,7 @@ import {
   UNDERSTOOD_STATUSES,
   type ExchangeTimes,
 } from './freshness.js'
+import { governingDirectives } from './targeted.js'
 
 /** What the route needs to know about a finished response to decide whether to store it. */
 export interface ResponseFacts {
@@ -68,13 +69,18 @@ export type StoreDecision =
  * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, statuses the policy leaves out, or
  * responses to credentialed requests unless the response is explicitly shareable and fresh
  * (section 3.5). In shared mode, also nothing without a lifetime of its own, nothing already
- * stale, and nothing `must-understand` marks with a status herdlock does not know.
+ * stale, and nothing `must-understand` marks with a status herdlock does not know. The
+ * directives are the first targeted field herdlock reads (`Herdlock-Cache-Control`, and
+ * `Surrogate-Control` in shared mode), else `Cache-Control`.
  */
 export function decideStore(facts: ResponseFacts, policy: StorePolicy): StoreDecision {
-  const refused = headerRefusal(facts, policy)
+  const governing = governingDirectives(facts.headers, policy.shared)
+  const refused = headerRefusal(facts, governing.cc, policy)
   if (refused !== undefined) return { store: false, reason: refused }
-  const cc = parseCacheControl(facts.headers['cache-control'])
-  const freshness = originFreshness(facts, cc, policy)
+  const { cc } = governing
+  // A targeted field replaces Expires too (RFC 9213 2.1).
+  const headers = governing.targeted ? withoutExpires(facts.headers) : facts.headers
+  const freshness = originFreshness({ status: facts.status, headers }, cc, policy)
   if (policy.credentialed && sharedLifetime(cc, freshness.remainingMs) === undefined) {
     return { store: false, reason: 'authorization' }
   }
@@ -86,18 +92,26 @@ export function decideStore(facts: ResponseFacts, policy: StorePolicy): StoreDec
   return { store: true, ...freshness }
 }
 
-function headerRefusal(facts: ResponseFacts, policy: StorePolicy): StoreRefusal | undefined {
+function headerRefusal(
+  facts: ResponseFacts,
+  cc: Directives,
+  policy: StorePolicy,
+): StoreRefusal | undefined {
   if (facts.aborted) return 'aborted'
   if (facts.status === 206) return 'partial-content'
   if (!policy.statuses.has(facts.status)) return 'status'
   if (facts.headers['set-cookie'] !== undefined) return 'set-cookie'
-  const cc = parseCacheControl(facts.headers['cache-control'])
   if (cc.has('no-store')) return 'no-store'
   if (cc.has('private')) return 'private'
   if (cc.has('no-cache')) return 'no-store'
   if (cc.has('must-understand') && !UNDERSTOOD_STATUSES.has(facts.status)) return 'status'
   if (varyList(facts.headers['vary']).includes('*')) return 'vary-star'
   return undefined
+}
+
+function withoutExpires(headers: ResponseFacts['headers']): ResponseFacts['headers'] {
+  const { expires: _expires, ...rest } = headers
+  return rest
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
   LocalOptions,
 } from '../../src/core.js'
 import { captureResponse, type CapturedResponse } from './capture.js'
+import { withholdTargeted } from './withheld.js'
 import { replay } from './replay.js'
 import {
   bypassed,
@@ -22,6 +23,7 @@ import { credentialOf, type Credential } from './credentials.js'
 import { urlParts, type RouteRequest, type UrlParts } from './key.js'
 import { resolveRouteOptions, type CacheRouteOptions, type RouteSettings } from './options.js'
 import { nonCollapsingHandlers } from './non-collapsing.js'
+import { SURROGATE_CAPABILITY } from '../http/targeted.js'
 import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
 import {
   canSubrequest,
@@ -78,7 +80,9 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     const plan = planRequest(route, request)
     // A hit the in-process tier holds is answered here, without a single promise.
     if (plan.kind === 'get' && !plan.refresh && serveLocal(route, request, res, plan)) return
-    const once = onceNext(next)
+    // Shared mode tells the origin it may target herdlock in Surrogate-Control (max-age=60;herdlock).
+    if (settings.shared) announceSurrogate(request)
+    const once = onceNext(next, res)
     serve(route, request, res, once, plan).catch((error: unknown) => {
       cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
       if (!once.called && !res.headersSent) {
@@ -370,10 +374,17 @@ function cacheFnOptions(settings: RouteSettings): CacheFnOptions<RouteValue> {
   }
 }
 
-function onceNext(next: (error?: unknown) => void): Next {
+function announceSurrogate(req: RouteRequest): void {
+  const seen = [req.headers['surrogate-capability'] ?? []].flat().filter((item) => item !== '')
+  req.headers['surrogate-capability'] = [...seen, SURROGATE_CAPABILITY].join(', ')
+}
+
+/** `next`, called once; the handler's response then never shows the cache-only fields. */
+function onceNext(next: (error?: unknown) => void, res: ServerResponse): Next {
   const once = ((error?: unknown) => {
     if (once.called) return
     once.called = true
+    withholdTargeted(res)
     next(error)
   }) as Next
   once.called = false

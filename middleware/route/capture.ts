@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http'
+import { HERDLOCK_FIELD } from '../http/targeted.js'
+import { applyHeaderArguments, takeWithheld, withheldOf } from './withheld.js'
 
 /**
  * Response capture: wraps `res.write` and `res.end` (which every Express path ends in:
@@ -29,6 +31,11 @@ export interface CapturedResponse {
   readonly aborted: boolean
   /** Tags the handler added with `tagResponse()` (`res.locals.cacheTags`). */
   readonly tags: readonly string[]
+  /**
+   * Fields for the cache alone (`Herdlock-Cache-Control`): read here, removed from what the
+   * client receives and from what is stored.
+   */
+  readonly withheld: Headers
   /** When the capture started: the request went to the origin (epoch ms, RFC 9111 4.2.3). */
   readonly requestTime: number
   /** When the response's head was written: it arrived from the origin (epoch ms). */
@@ -49,6 +56,7 @@ const NOT_STORED: ReadonlySet<string> = new Set([
   'age',
   'x-cache',
   'cache-status',
+  HERDLOCK_FIELD,
 ])
 
 /** What storability reads: all but hop-by-hop headers; the origin's `Age` counts (4.2.3). */
@@ -89,6 +97,7 @@ export function captureResponse(
       if (own !== undefined || res.headersSent) return writeHead.apply(this, args)
       responseTime = Date.now()
       const rest = applyHeaderArguments(res, args)
+      takeWithheld(res)
       own = readHeaders(res, before, NOT_STORED)
       removed = removedHeaders(res, before)
       // The hooks of middleware mounted ahead of the cache run in here.
@@ -113,6 +122,7 @@ export function captureResponse(
         bodyTooLarge: body.tooLarge,
         aborted,
         tags: localsTags(res),
+        withheld: withheldOf(res),
         requestTime,
         responseTime: responseTime ?? Date.now(),
       })
@@ -211,34 +221,6 @@ function removedHeaders(res: ServerResponse, before: Map<string, string>): strin
     if (!NOT_STORED.has(name) && !res.hasHeader(name)) removed.push(name)
   }
   return removed
-}
-
-/**
- * Apply the status and headers given to `writeHead(status, [message], [headers])` to the
- * response (as `on-headers` does), so that they can be read, and hooks see them; returns the
- * arguments left to pass on.
- */
-function applyHeaderArguments(res: ServerResponse, args: unknown[]): unknown[] {
-  const at = typeof args[1] === 'string' ? 2 : 1
-  const headers: unknown = args[at]
-  if (typeof args[0] === 'number') res.statusCode = args[0]
-  if (Array.isArray(headers)) {
-    const list = headers as unknown[]
-    const pairs: unknown[][] = Array.isArray(list[0])
-      ? (list as unknown[][])
-      : Array.from({ length: list.length / 2 }, (_, i) => list.slice(2 * i, 2 * i + 2))
-    const values = new Map<string, string[]>()
-    for (const [name, value] of pairs) {
-      if (typeof name !== 'string' || name === '') continue
-      values.set(name, [...(values.get(name) ?? []), ...[value].flat().map(String)])
-    }
-    for (const [name, list] of values) res.setHeader(name, list.length === 1 ? list[0]! : list)
-  } else if (typeof headers === 'object' && headers !== null) {
-    for (const [name, value] of Object.entries(headers)) {
-      if (name !== '' && value !== undefined) res.setHeader(name, value as string | string[])
-    }
-  }
-  return args.slice(0, at)
 }
 
 function localsTags(res: ServerResponse): string[] {

@@ -138,7 +138,7 @@ export interface RouteSettings {
 /** The route defaults, in one frozen place. */
 export const ROUTE_DEFAULTS = Object.freeze({
   /** Default of the `mode` option. */
-  mode: 'default' as RouteMode,
+  mode: 'default',
   /** Default of the `namespace` option. */
   namespace: 'routes',
   /** Default of the `statuses` option: the statuses whose responses are stored. */

@@ -118,7 +118,7 @@ export function refusal(
 ): RouteSkipReason | StoreVerdict {
   if (settings.unless?.(produced.req, produced.res) === true) return 'unless'
   const { response } = produced
-  const facts = { ...response, headers: response.wire }
+  const facts = { ...response, headers: { ...response.wire, ...response.withheld } }
   const decision = decideStore(facts, {
     statuses: settings.statuses,
     credentialed,
