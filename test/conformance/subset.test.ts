@@ -13,7 +13,8 @@ import { sharedRedisUrl } from '../support/redis.js'
  * A fast slice of the cache-tests suite (http-cache-tests), run by the same code as
  * `npm run conformance`: the suite's origin and client, herdlock's reverse proxy in front, all on
  * loopback. The tests are ones herdlock passes today in shared mode, chosen to cover storing,
- * no-store, private, Vary and responses to authenticated requests; a behaviour change that
+ * no-store, private, Vary, responses to authenticated requests and the shared-cache rules of
+ * issue 13 (freshness, Age, statuses, invalidation, targeted fields, ranges); a behaviour change that
  * breaks one shows here, with the suite's own message.
  */
 const SUBSET = {
@@ -46,6 +47,24 @@ const SUBSET = {
     'other-authorization',
     'other-authorization-public',
     'other-authorization-smaxage',
+  ],
+  // Issue 13: shared-mode freshness, Age, statuses, invalidation, targeted fields, ranges.
+  'shared mode': [
+    'freshness-max-age-age',
+    'freshness-max-age-negative',
+    'freshness-expires-invalid',
+    'age-parse-dup-0',
+    'heuristic-201-not_cached',
+    'heuristic-404-cached',
+    'status-503-fresh',
+    'status-599-must-understand',
+    'other-age-update-max-age',
+    'other-date-update',
+    'invalidate-POST',
+    'invalidate-M-SEARCH-location',
+    'surrogate-fresh-cc-nostore',
+    'surrogate-no-store-cc-fresh',
+    'partial-store-complete-reuse-partial',
   ],
 } as const
 
