@@ -98,14 +98,16 @@ export async function openCaching(name: ContenderName, url: string): Promise<Cac
     case 'floor':
       throw new Error(`bench: the ${name} contender has no caching middleware`)
     case 'herdlock':
-    case 'herdlock-l1': {
+    case 'herdlock-l1':
+    case 'herdlock-shared': {
       const cache = createCache({
         redis: url,
         prefix: `bench-http-${name}`,
         ...(name === 'herdlock-l1' ? { l1: {} } : {}),
       })
       await cache.ready()
-      const middleware: RequestHandler = cacheRoute(cache, { ttl: '1h', namespace: 'bench' })
+      const mode = name === 'herdlock-shared' ? 'shared' : 'default'
+      const middleware: RequestHandler = cacheRoute(cache, { ttl: '1h', namespace: 'bench', mode })
       return { middleware, close: () => cache.close() }
     }
     case 'apicache-redis':

@@ -13,6 +13,7 @@ export const CONTENDERS = [
   'floor',
   'herdlock',
   'herdlock-l1',
+  'herdlock-shared',
   'apicache-redis',
   'apicache-memory',
   'express-redis-cache',
@@ -28,6 +29,7 @@ export const CONTENDER_LABELS: Record<ContenderName, string> = {
   floor: 'floor: the route answers stored bytes, no lookup',
   herdlock: 'herdlock cacheRoute (Redis, L1 off)',
   'herdlock-l1': 'herdlock cacheRoute (L1 on)',
+  'herdlock-shared': "herdlock cacheRoute mode 'shared' (Redis, L1 off)",
   'apicache-redis': 'apicache 1.6 (Redis)',
   'apicache-memory': 'apicache 1.6 (memory)',
   'express-redis-cache': 'express-redis-cache 1.1',
@@ -95,6 +97,7 @@ export const LABELS: Record<ContenderName, { header: string; hit: string | undef
   floor: { header: 'x-cache', hit: undefined },
   herdlock: { header: 'x-cache', hit: 'HIT' },
   'herdlock-l1': { header: 'x-cache', hit: 'HIT' },
+  'herdlock-shared': { header: 'x-cache', hit: 'HIT' },
   'apicache-redis': { header: 'apicache-store', hit: 'redis' },
   'apicache-memory': { header: 'apicache-store', hit: 'memory' },
   'express-redis-cache': { header: 'x-cache', hit: undefined }, // no label: the counter proves it

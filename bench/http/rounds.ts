@@ -30,7 +30,7 @@ export interface RoundOptions {
 
 /** Contenders compared by a target run back to back: herdlock sits between its two baselines. */
 const GROUPS: readonly (readonly ContenderName[])[] = [
-  ['plain', 'herdlock', 'apicache-redis'],
+  ['plain', 'herdlock', 'apicache-redis', 'herdlock-shared'],
   ['herdlock-l1', 'apicache-memory'],
   ['floor', 'express-redis-cache'],
 ]
@@ -166,6 +166,7 @@ export async function throughputBench(
     row('herdlock', 'express-redis-cache'),
     row('herdlock-l1', 'plain'),
     row('floor', 'plain'),
+    row('herdlock-shared', 'herdlock'),
   ])
   console.log(
     `\nPer contender (medians over rounds; CPU per request excludes the kernel's share):\n`,

@@ -47,6 +47,9 @@ app.get('/ping', (_req, res) => {
 })
 app.get('/hit', ...cached, (_req, res) => {
   count('hit')
+  // Shared mode stores only what the origin gives a lifetime: a field herdlock alone reads (and
+  // strips), so the stored response has the same headers as the default mode's.
+  if (name === 'herdlock-shared') res.set('Herdlock-Cache-Control', 'max-age=3600')
   if (name === 'floor') {
     res.writeHead(200, prepared)
     res.end(body)
