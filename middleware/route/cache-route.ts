@@ -74,15 +74,14 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     if (slot !== undefined) {
       // A background revalidation: capture at this point of the chain, without a client.
       slot.capture(captureResponse(res, { maxBytes: settings.maxBodySize, detached: true }))
+      if (settings.shared) announceSurrogate(req as RouteRequest)
       return next()
     }
     const request = req as RouteRequest
     const plan = planRequest(route, request)
     // A hit the in-process tier holds is answered here, without a single promise.
     if (plan.kind === 'get' && !plan.refresh && serveLocal(route, request, res, plan)) return
-    // Shared mode tells the origin it may target herdlock in Surrogate-Control (max-age=60;herdlock).
-    if (settings.shared) announceSurrogate(request)
-    const once = onceNext(next, res)
+    const once = onceNext(next, res, settings.shared ? request : undefined)
     serve(route, request, res, once, plan).catch((error: unknown) => {
       cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
       if (!once.called && !res.headersSent) {
@@ -379,11 +378,21 @@ function announceSurrogate(req: RouteRequest): void {
   req.headers['surrogate-capability'] = [...seen, SURROGATE_CAPABILITY].join(', ')
 }
 
-/** `next`, called once; the handler's response then never shows the cache-only fields. */
-function onceNext(next: (error?: unknown) => void, res: ServerResponse): Next {
+/**
+ * `next`, called once: the request goes to the handler, whose response then never shows the
+ * cache-only fields. In shared mode (`announce`), the handler is told it may target herdlock in
+ * Surrogate-Control (`max-age=60;herdlock`). Hits never get here: their path is the same in
+ * both modes.
+ */
+function onceNext(
+  next: (error?: unknown) => void,
+  res: ServerResponse,
+  announce: RouteRequest | undefined,
+): Next {
   const once = ((error?: unknown) => {
     if (once.called) return
     once.called = true
+    if (announce !== undefined) announceSurrogate(announce)
     withholdTargeted(res)
     next(error)
   }) as Next
