@@ -74,7 +74,7 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     if (slot !== undefined) {
       // A background revalidation: capture at this point of the chain, without a client.
       slot.capture(captureResponse(res, { maxBytes: settings.maxBodySize, detached: true }))
-      if (settings.shared) announceSurrogate(req as RouteRequest)
+      if (settings.shared) announceSurrogate(req)
       return next()
     }
     const request = req as RouteRequest
