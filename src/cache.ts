@@ -1,7 +1,7 @@
 import type { Bus } from './bus/bus.js'
 import type { Entry } from './entries/entry-codec.js'
 import type { EntryStore } from './entries/entry-store.js'
-import { CacheClosedError } from './errors.js'
+import { CacheClosedError, type InvalidationError } from './errors.js'
 import {
   DirectOps,
   type KeyOptions,
@@ -164,7 +164,28 @@ export class Cache {
 
   /**
    * Invalidate by key, namespace, tags or key pattern, from any instance. Resolves to the number
-   * of entries removed.
+   * of entries removed, once the invalidation took effect; rejects with
+   * {@link InvalidationError} (`code` `E_INVALIDATE`, the store's failure as `cause`) when it
+   * could not. It never fails open, unlike reads and writes: it is attempted even while the
+   * breaker is open, and a store that fails or does not answer within `commandTimeout` makes it
+   * reject. Retrying is always safe.
+   *
+   * - `{ key }`: one atomic script deletes the entry, takes a new fence and announces it to every
+   *   instance. On rejection it may still have taken effect (a lost reply).
+   * - `{ namespace }`, `{ pattern }`: SCAN in batches, each entry deleted with a new fence, then
+   *   one notice to every instance. On rejection the entries deleted before the failure stay
+   *   deleted, the others stay, and other instances may keep their L1 copies (up to `l1.maxTtl`)
+   *   until a retry succeeds.
+   * - `{ tags }`: the tag sets are read, every listed entry deleted with a new fence and
+   *   announced, and only then are those members removed from the sets. On rejection the
+   *   members stay listed, so a retry finds them again.
+   *
+   * Once it resolved: a computation that started before it (here or on any instance) cannot
+   * store its result (key, namespace and pattern through the fence; tags because a computation
+   * joins its tag sets before its function runs), and no later call on this instance returns
+   * data from before it (its L1 copies and its in-flight calls for the target are dropped, also
+   * when it rejects). Other instances drop their L1 copies on the notice; one whose
+   * subscription was down drops its whole L1 tier when the subscription is back.
    */
   invalidate(target: InvalidateTarget): Promise<number> {
     this.#assertOpen()

@@ -9,6 +9,7 @@ import { SingleFlight } from './fn/single-flight.js'
 import { FnEngine } from './fn/engine.js'
 import { HealthProbe } from './observe/health.js'
 import { Invalidator } from './entries/invalidation.js'
+import { InvalidationOps } from './entries/invalidation-ops.js'
 import { Keyspace } from './entries/keyspace.js'
 import { L1Tier } from './entries/l1.js'
 import { LocalLock } from './lock/local-lock.js'
@@ -54,7 +55,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const bus = new Bus(store, keyspace.channel, randomBytes(8).toString('hex'), events)
   const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus, events)
   const breaker = openBreaker(resolved, events)
-  const entries = new EntryStore({
+  const entryDeps = {
     store,
     codec: new EntryCodec(resolved.serializer),
     keyspace,
@@ -65,7 +66,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     throwOnStoreError: resolved.throwOnStoreError,
     fenceGraceMs: FENCE_GRACE_MS,
     l1,
-  })
+  }
+  const entries = new EntryStore(entryDeps)
   const lock = openLock(resolved, store, events, log)
   const fn = new FnEngine(
     {
@@ -82,10 +84,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     { keyspace, namespace: resolved.namespace, defaults: resolved.fnDefaults },
   )
   const invalidator = new Invalidator({
-    store,
-    entries,
+    ops: new InvalidationOps(entryDeps),
     keyspace,
-    bus,
     events,
     defaultNamespace: resolved.namespace,
   })

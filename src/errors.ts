@@ -161,6 +161,24 @@ export class CacheClosedError extends HerdlockError {
   }
 }
 
+/**
+ * `invalidate()` could not be carried out: the store failed or did not answer in time (its
+ * `cause` says how). An invalidation never fails silently: it resolves once it took effect, or
+ * rejects with this error. It may have partly taken effect (some entries of a namespace, pattern
+ * or tag were removed, or the reply of a key's removal was lost): invalidation is idempotent, so
+ * retrying it is safe.
+ */
+export class InvalidationError extends HerdlockError {
+  /** What kind of target failed: `key`, `namespace`, `pattern` or `tags`. */
+  readonly target: 'key' | 'namespace' | 'pattern' | 'tags'
+
+  constructor(target: InvalidationError['target'], options: HerdlockErrorOptions = {}) {
+    const reason = options.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super('E_INVALIDATE', `herdlock: invalidate({ ${target} }) failed${reason}`, options)
+    this.target = target
+  }
+}
+
 /** Turn anything thrown into an Error, keeping Errors as they are. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown

@@ -1,5 +1,5 @@
 import type { CacheEvents } from '../observe/events.js'
-import type { Store, Unsubscribe } from '../store/store.js'
+import type { Store, SubscriptionState, Unsubscribe } from '../store/store.js'
 
 /**
  * The pub/sub bus: one channel per prefix, one subscription per cache instance. It carries
@@ -57,6 +57,7 @@ export class Bus {
   readonly #store: Store
   readonly #events: CacheEvents
   readonly #listeners = new Set<(message: BusMessage) => void>()
+  readonly #stateListeners = new Set<(state: SubscriptionState) => void>()
   #unsubscribe: Unsubscribe | undefined
   #closed = false
   #retry: NodeJS.Timeout | undefined
@@ -86,12 +87,16 @@ export class Bus {
   start(attempt = 0): void {
     if (this.#closed) return
     this.#store
-      .subscribe(this.channel, (raw) => this.#receive(raw))
+      .subscribe(
+        this.channel,
+        (raw) => this.#receive(raw),
+        (state) => this.#changed(state),
+      )
       .then(
         async (unsubscribe) => {
           this.#unsubscribe = unsubscribe
           if (this.#closed) return unsubscribe()
-          this.#subscribed = true
+          this.#changed('restored')
           this.#markReady()
         },
         (error: unknown) => {
@@ -108,6 +113,14 @@ export class Bus {
           this.#retry.unref()
         },
       )
+  }
+
+  /**
+   * Hear when the subscription comes up (`restored`, also the first time) and when it is lost:
+   * notices published in between are missed.
+   */
+  onSubscription(listener: (state: SubscriptionState) => void): void {
+    this.#stateListeners.add(listener)
   }
 
   /** Listen to every message from other instances. */
@@ -128,12 +141,13 @@ export class Bus {
     return encode(message)
   }
 
-  /** Publish a message from this instance; failures are reported, never thrown. */
-  async publish(message: BusMessage): Promise<void> {
+  /** Publish a message from this instance; failures are reported, and thrown when `strict`. */
+  async publish(message: BusMessage, strict = false): Promise<void> {
     try {
       await this.#store.publish(this.channel, encode(message))
     } catch (error) {
       this.#events.emit('error', { source: 'bus', operation: 'publish', error: error as Error })
+      if (strict) throw error
     }
   }
 
@@ -142,7 +156,16 @@ export class Bus {
     this.#closed = true
     clearTimeout(this.#retry)
     this.#listeners.clear()
+    this.#stateListeners.clear()
     await this.#unsubscribe?.()
+  }
+
+  #changed(state: SubscriptionState): void {
+    if (this.#closed) return
+    // A drop is reported once, however many errors the reconnect attempts raise.
+    if (state === 'lost' && !this.#subscribed) return
+    this.#subscribed = state === 'restored'
+    for (const listener of this.#stateListeners) listener(state)
   }
 
   #receive(raw: string): void {

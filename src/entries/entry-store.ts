@@ -4,9 +4,9 @@ import type { EntryCodec, EntrySpec, StoredEntry } from './entry-codec.js'
 import { CorruptEntryError, StoreUnavailableError } from '../errors.js'
 import type { CacheEvents } from '../observe/events.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
-import type { L1Tier } from './l1.js'
+import type { L1Ticket, L1Tier } from './l1.js'
 import type { StateLog } from '../observe/logger.js'
-import { beginCall, deleteCall, noticeCall, writeCalls } from './lua-calls.js'
+import { beginCalls, deleteCall, noticeCall, writeCalls } from './lua-calls.js'
 import type { ScriptReply, Store } from '../store/store.js'
 
 /** Everything the entry store works with. */
@@ -81,11 +81,17 @@ export class EntryStore {
     keys: EntryKeys,
     immutable = false,
   ): Promise<StoredEntry<T> | undefined> {
-    const local =
-      this.#deps.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
+    const l1 = this.#deps.l1
+    if (l1 === undefined) {
+      return this.#guard('get', undefined, () => this.#deps.store.get(keys.value)).then((bytes) =>
+        bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, undefined),
+      )
+    }
+    const local = this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
+    const ticket = l1.ticket()
     return this.#guard('get', undefined, () => this.#deps.store.get(keys.value)).then((bytes) =>
-      bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes),
+      bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, ticket),
     )
   }
 
@@ -101,12 +107,13 @@ export class EntryStore {
     const missing = keys.filter((_, i) => local[i] === undefined)
     if (missing.length === 0) return local
     const values = missing.map((k) => k.value)
+    const ticket = this.#deps.l1?.ticket()
     const all = await this.#guard('getMany', [], () => this.#deps.store.getMany(values))
     let next = 0
     return keys.map((k, i) => {
       if (local[i] !== undefined) return local[i]
       const bytes = all[next++]
-      return bytes === undefined ? undefined : this.#decode<T>(namespace, k, bytes)
+      return bytes === undefined ? undefined : this.#decode<T>(namespace, k, bytes, ticket)
     })
   }
 
@@ -114,21 +121,22 @@ export class EntryStore {
   async write(writes: readonly EntryWrite[]): Promise<WriteOutcome[]> {
     const calls = writes.map((w) => writeCalls(this.#deps, w))
     const flat = calls.flatMap((c) => c.calls)
+    const ticket = this.#deps.l1?.ticket()
     const replies = await this.#guard('set', undefined, () => this.#deps.store.run(flat))
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
     let index = 0
-    return calls.map(({ calls: group, bytes, payload }, i) => {
-      const reply = replies[index] as readonly ScriptReply[]
+    return calls.map(({ calls: group, at, bytes, payload }, i) => {
+      const reply = replies[index + at] as readonly ScriptReply[]
       index += group.length
       const write = writes[i]!
       const outcome = this.#writeOutcome(write.namespace, reply, bytes)
-      if (outcome.status === 'written') this.#keepInL1(write, outcome.fence, payload)
+      if (outcome.status === 'written') this.#keepInL1(write, outcome.fence, payload, ticket)
       else this.#deps.l1?.delete(write.keys.value)
       return outcome
     })
   }
 
-  #keepInL1(write: EntryWrite, fence: number, payload: Buffer): void {
+  #keepInL1(write: EntryWrite, fence: number, payload: Buffer, ticket: L1Ticket | undefined): void {
     const { namespace, keys, createdAt, freshUntil, staleUntil, kind, tags } = write
     const meta = {
       createdAt,
@@ -139,35 +147,29 @@ export class EntryStore {
       codec: this.#deps.codec.name,
       tags,
     }
-    this.#deps.l1?.set(keys.value, namespace, meta, payload, Date.now())
+    this.#deps.l1?.set(keys.value, namespace, meta, payload, Date.now(), ticket)
   }
 
-  /** Drop a namespace from the local L1 tier (after invalidating it in the store). */
-  forgetNamespace(namespace: string): void {
-    this.#deps.l1?.clearNamespace(namespace)
-  }
-
-  /** Delete one entry and take a new fence (in-flight writes for it are refused). */
+  /**
+   * Delete one entry and take a new fence (in-flight writes for it are refused). Fails open:
+   * `invalidate` uses the strict path of the Invalidator instead.
+   */
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
-    this.#deps.l1?.delete(keys.value)
+    this.#deps.l1?.drop(keys.value)
     const call = deleteCall(this.#deps, keys, publish)
     const [deleted] = (await this.#guard('delete', [0], () => this.#deps.store.run([call]))) ?? []
+    // Again: a read sent meanwhile (on another connection of a pool) may carry the old value.
+    this.#deps.l1?.drop(keys.value)
     return Number(deleted) > 0
-  }
-
-  /** Delete many entries; resolves to how many existed. */
-  async removeMany(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
-    if (keys.length === 0) return 0
-    for (const k of keys) this.#deps.l1?.delete(k.value)
-    const calls = keys.map((k) => deleteCall(this.#deps, k, publish))
-    const replies = await this.#guard('delete', [], () => this.#deps.store.run(calls))
-    return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
   /**
    * The lock holder's re-check: a fresh entry (a value or a marker) created after
    * `createdAfter` if one appeared (another instance computed it meanwhile), else a new fence
    * (`peek`: the current one, so as not to refuse the write of a holder still computing).
+   * In the same round trip the key
+   * joins the sets of `tags` before the function runs, so a tag invalidation from then on finds
+   * it and takes a newer fence (its late write is refused), as key invalidation does.
    */
   async begin(
     namespace: string,
@@ -175,14 +177,16 @@ export class EntryStore {
     now: number,
     createdAfter = 0,
     peek = false,
+    tags: readonly string[] = [],
   ): Promise<BeginOutcome> {
-    const call = beginCall(this.#deps, keys, now, createdAfter, peek)
-    const replies = await this.#guard('begin', undefined, () => this.#deps.store.run([call]))
+    const calls = beginCalls(this.#deps, keys, now, createdAfter, peek, tags)
+    const ticket = this.#deps.l1?.ticket()
+    const replies = await this.#guard('begin', undefined, () => this.#deps.store.run(calls))
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
     const [fence, bytes] = reply
     if (Buffer.isBuffer(bytes)) {
-      const entry = this.#decode(namespace, keys, bytes)
+      const entry = this.#decode(namespace, keys, bytes, ticket)
       if (entry !== undefined) return { status: 'fresh', entry }
     }
     return { status: 'fence', fence: Number(String(fence)) }
@@ -210,27 +214,31 @@ export class EntryStore {
     const local =
       this.#deps.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
+    const ticket = this.#deps.l1?.ticket()
     return this.#guard('get', 'failed' as const, () => this.#deps.store.get(keys.value)).then(
       (bytes) =>
-        bytes === 'failed' || bytes === undefined ? bytes : this.#decode<T>(namespace, keys, bytes),
+        bytes === 'failed' || bytes === undefined
+          ? bytes
+          : this.#decode<T>(namespace, keys, bytes, ticket),
     )
   }
 
   /** Run a store operation under the breaker and the fail-open policy. */
   #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
     const breaker = this.#deps.breaker
-    if (breaker !== undefined && !breaker.allow()) {
+    const ticket = breaker === undefined ? 0 : breaker.allow()
+    if (ticket < 0) {
       if (this.#deps.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
       return Promise.resolve(fallback)
     }
     return work().then(
       (result) => {
-        breaker?.success()
+        breaker?.success(ticket)
         this.#deps.log.up('store')
         return result
       },
       (error: unknown) => {
-        breaker?.failure()
+        breaker?.failure(ticket)
         this.#deps.log.down('store', error as Error)
         this.#deps.events.emit('error', { source: 'store', operation, error: error as Error })
         if (this.#deps.throwOnStoreError) throw error
@@ -239,10 +247,15 @@ export class EntryStore {
     )
   }
 
-  #decode<T>(namespace: string, keys: EntryKeys, bytes: Buffer): StoredEntry<T> | undefined {
+  #decode<T>(
+    namespace: string,
+    keys: EntryKeys,
+    bytes: Buffer,
+    ticket: L1Ticket | undefined,
+  ): StoredEntry<T> | undefined {
     try {
       const entry = this.#deps.codec.decode<T>(bytes)
-      this.#deps.l1?.set(keys.value, namespace, entry, entry.payload, Date.now())
+      this.#deps.l1?.set(keys.value, namespace, entry, entry.payload, Date.now(), ticket)
       return entry
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error

@@ -1,10 +1,7 @@
-import type { Bus } from '../bus/bus.js'
-import type { EntryStore } from './entry-store.js'
-import { InvalidKeyError } from '../errors.js'
+import { InvalidationError, InvalidKeyError } from '../errors.js'
 import type { CacheEvents } from '../observe/events.js'
+import type { InvalidationOps } from './invalidation-ops.js'
 import { checkTag, type EntryKeys, type Keyspace } from './keyspace.js'
-import { tagTakeScript } from './lua-scripts.js'
-import type { ScriptReply, Store } from '../store/store.js'
 
 /** What to invalidate. */
 export type InvalidateTarget =
@@ -36,12 +33,19 @@ export type InvalidateTarget =
 /** How many members of a tag set one invalidation round takes. */
 const TAG_BATCH = 500
 
+/**
+ * What an invalidation covered, for in-process state that must not outlive it (the flights of
+ * cacheFn): one key, one namespace, or everything (tags can reach any key).
+ */
+export type InvalidatedScope =
+  | { readonly kind: 'key'; readonly namespace: string; readonly key: string }
+  | { readonly kind: 'namespace'; readonly namespace: string }
+  | { readonly kind: 'all' }
+
 /** What invalidation needs. */
 export interface InvalidatorDeps {
-  readonly store: Store
-  readonly entries: EntryStore
+  readonly ops: InvalidationOps
   readonly keyspace: Keyspace
-  readonly bus: Bus
   readonly events: CacheEvents
   readonly defaultNamespace: string
 }
@@ -50,12 +54,23 @@ export interface InvalidatorDeps {
  * Invalidation that works from any instance: everything lives in Redis, patterns use SCAN (never
  * KEYS), every removed entry gets a new fence so computations already in flight cannot write
  * the old data back, and other instances hear about it on the bus.
+ *
+ * It never fails open: it resolves once it took effect, or rejects with InvalidationError (see
+ * `Cache#invalidate` for what each kind guarantees). Listeners registered with `onInvalidated`
+ * hear of every invalidation once it settled, taken effect or not (in-process state is dropped
+ * either way: that only costs a recomputation).
  */
 export class Invalidator {
   readonly #deps: InvalidatorDeps
+  readonly #listeners: ((scope: InvalidatedScope) => void)[] = []
 
   constructor(deps: InvalidatorDeps) {
     this.#deps = deps
+  }
+
+  /** Hear of every invalidation once it settled. */
+  onInvalidated(listener: (scope: InvalidatedScope) => void): void {
+    this.#listeners.push(listener)
   }
 
   /** Invalidate a target; resolves to the number of entries removed. */
@@ -65,98 +80,104 @@ export class Invalidator {
         'invalidate() takes { key }, { namespace }, { tags } or { pattern }',
       )
     }
-    if ('key' in target) return this.#key(target.key, target.namespace)
+    if ('key' in target) {
+      const namespace = target.namespace ?? this.#deps.defaultNamespace
+      const keys = this.#deps.keyspace.entry(namespace, target.key)
+      const scope = { kind: 'key', namespace, key: target.key } as const
+      return this.#settle('key', scope, namespace, () => this.#deps.ops.removeEntries([keys], true))
+    }
     if ('tags' in target) return this.#tags(target.tags)
-    if ('pattern' in target) return this.#pattern(target.pattern, target.namespace)
-    if ('namespace' in target) return this.#namespace(target.namespace)
+    if ('pattern' in target) {
+      const namespace = target.namespace ?? this.#deps.defaultNamespace
+      const pattern = this.#deps.keyspace.keyPattern(namespace, target.pattern)
+      return this.#settle('pattern', { kind: 'namespace', namespace }, namespace, () =>
+        this.#scanAndRemove(namespace, pattern),
+      )
+    }
+    if ('namespace' in target) {
+      const namespace = target.namespace
+      const pattern = this.#deps.keyspace.namespacePattern(namespace)
+      return this.#settle('namespace', { kind: 'namespace', namespace }, namespace, () =>
+        this.#scanAndRemove(namespace, pattern),
+      )
+    }
     throw new InvalidKeyError('invalidate() takes { key }, { namespace }, { tags } or { pattern }')
   }
 
-  async #key(key: string, namespace = this.#deps.defaultNamespace): Promise<number> {
-    const removed = (await this.#deps.entries.remove(this.#deps.keyspace.entry(namespace, key)))
-      ? 1
-      : 0
-    this.#deps.events.emit('cache:invalidate', { namespace, by: 'key', removed })
-    return removed
-  }
-
-  async #namespace(namespace: string): Promise<number> {
-    const removed = await this.#scanAndRemove(this.#deps.keyspace.namespacePattern(namespace))
-    this.#deps.entries.forgetNamespace(namespace)
-    await this.#deps.bus.publish({ type: 'cleared', origin: this.#deps.bus.origin, namespace })
-    this.#deps.events.emit('cache:invalidate', { namespace, by: 'namespace', removed })
-    return removed
-  }
-
-  async #pattern(glob: string, namespace = this.#deps.defaultNamespace): Promise<number> {
-    const removed = await this.#scanAndRemove(this.#deps.keyspace.keyPattern(namespace, glob))
-    this.#deps.entries.forgetNamespace(namespace)
-    await this.#deps.bus.publish({ type: 'cleared', origin: this.#deps.bus.origin, namespace })
-    this.#deps.events.emit('cache:invalidate', { namespace, by: 'pattern', removed })
-    return removed
-  }
-
-  async #tags(tags: readonly string[]): Promise<number> {
+  #tags(tags: readonly string[]): Promise<number> {
     if (!Array.isArray(tags) || tags.length === 0) {
       throw new InvalidKeyError('tags must be a non-empty array of strings')
     }
-    const sets = tags.map((tag) => this.#deps.keyspace.tagSet(checkTag(tag)))
-    let removed = 0
-    for (const set of sets) removed += await this.#takeTag(set)
-    this.#deps.events.emit('cache:invalidate', { by: 'tags', removed })
-    return removed
+    const checked = tags.map(checkTag)
+    return this.#settle('tags', { kind: 'all' }, undefined, async () => {
+      let removed = 0
+      for (const tag of checked) removed += await this.#takeTag(tag)
+      return removed
+    })
   }
 
   /**
    * Remove every live entry of one tag set, taking its members in bounded batches until it is
-   * empty: memory and reply sizes stay bounded however many entries carry the tag.
+   * empty: memory and reply sizes stay bounded however many entries carry the tag. A batch whose
+   * entries could not be deleted is put back before the failure is thrown, for the retry.
    */
-  async #takeTag(set: string): Promise<number> {
+  async #takeTag(tag: string): Promise<number> {
     let removed = 0
     for (;;) {
-      const call = { script: tagTakeScript, keys: [set], args: [String(TAG_BATCH)] }
-      let reply: ScriptReply
-      try {
-        ;[reply = []] = await this.#deps.store.run([call])
-      } catch (error) {
-        this.#deps.events.emit('error', {
-          source: 'store',
-          operation: 'invalidate',
-          error: error as Error,
-        })
-        return removed
-      }
-      const names = (reply as Buffer[]).map(String)
+      const { names, scored } = await this.#deps.ops.takeTag(tag, TAG_BATCH)
       const entries = names.flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
-      removed += await this.#deps.entries.removeMany(entries, true)
+      try {
+        removed += await this.#deps.ops.removeEntries(entries, true)
+      } catch (error) {
+        await this.#deps.ops.restoreTag(tag, scored).catch(() => undefined)
+        throw error
+      }
       if (names.length < TAG_BATCH) return removed
     }
   }
 
-  /** SCAN for value and fence keys, then delete each entry found (new fence, no publish). */
-  async #scanAndRemove(pattern: string): Promise<number> {
+  /**
+   * SCAN for value and fence keys, delete each entry found (new fence, no notice per key), then
+   * announce the namespace as cleared (other instances drop it from L1).
+   */
+  async #scanAndRemove(namespace: string, pattern: string): Promise<number> {
+    this.#deps.ops.dropNamespace(namespace)
     let removed = 0
-    try {
-      for await (const names of this.#deps.store.scan(pattern)) {
-        // Dedupe within a batch only (value and fence of one entry); a repeat across batches
-        // deletes nothing and counts 0, and memory stays bounded on huge namespaces.
-        const seen = new Set<string>()
-        const batch: EntryKeys[] = []
-        for (const name of names) {
-          const entry = this.#deps.keyspace.entryOf(name)
-          if (entry === undefined || seen.has(entry.value)) continue
-          seen.add(entry.value)
-          batch.push(entry)
-        }
-        removed += await this.#deps.entries.removeMany(batch, false)
+    for await (const names of this.#deps.ops.scan(pattern)) {
+      // Dedupe within a batch only (value and fence of one entry); a repeat across batches
+      // deletes nothing and counts 0, and memory stays bounded on huge namespaces.
+      const seen = new Set<string>()
+      const batch: EntryKeys[] = []
+      for (const name of names) {
+        const entry = this.#deps.keyspace.entryOf(name)
+        if (entry === undefined || seen.has(entry.value)) continue
+        seen.add(entry.value)
+        batch.push(entry)
       }
-    } catch (error) {
-      this.#deps.events.emit('error', {
-        source: 'store',
-        operation: 'invalidate',
-        error: error as Error,
-      })
+      removed += await this.#deps.ops.removeEntries(batch, false)
     }
+    // Again at the end: reads made during the scan may have refilled L1 with old values.
+    this.#deps.ops.dropNamespace(namespace)
+    await this.#deps.ops.announceCleared(namespace)
     return removed
+  }
+
+  /** Run one invalidation: count it when it took effect, reject when it could not. */
+  async #settle(
+    by: InvalidationError['target'],
+    scope: InvalidatedScope,
+    namespace: string | undefined,
+    work: () => Promise<number>,
+  ): Promise<number> {
+    try {
+      const removed = await work()
+      const event = namespace === undefined ? { by, removed } : { namespace, by, removed }
+      this.#deps.events.emit('cache:invalidate', event)
+      return removed
+    } catch (error) {
+      throw new InvalidationError(by, { cause: error })
+    } finally {
+      for (const listener of this.#listeners) listener(scope)
+    }
   }
 }

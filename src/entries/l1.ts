@@ -24,12 +24,33 @@ export interface L1Settings {
 }
 
 const SLOT_OVERHEAD = 128
+/** Keys whose last drop is remembered (see the epochs above). */
+const MAX_MARKS = 4_096
+
+/**
+ * The tier's epoch when a read or write went to the store; `L1Tier#set` refuses its value when
+ * the key was dropped since.
+ */
+export type L1Ticket = number
 
 /**
  * The optional in-process tier in front of the store: an LRU bounded by bytes. Values are kept
  * serialized (every hit decodes a fresh copy, so callers can never mutate each other's data).
  * It stays coherent across instances through the bus: every write, delete and invalidation
  * elsewhere drops the local copy; `maxTtlMs` bounds staleness if a notice is lost.
+ *
+ * Epochs (issue 12): a read or write that is still in flight when an invalidation drops a key
+ * (here or, through the bus, elsewhere) carries a value from before it, and must not put that
+ * value back. Every drop starts a new epoch and remembers it per key (per namespace, or for the
+ * whole tier); a read or write takes a ticket (the epoch) before it goes to the store, and may
+ * only fill a slot when nothing dropped that key after its ticket. The per-key memory is
+ * bounded: when it is full it is forgotten and every older ticket is refused instead (a few
+ * extra store reads, never a stale slot).
+ *
+ * Lost notices: while the bus's subscription is down, notices from other instances are lost.
+ * The tier then empties itself and refuses new slots until the subscription is back, and
+ * empties itself again when it is (a read made during the gap may carry what a lost notice
+ * would have dropped).
  */
 export class L1Tier {
   readonly #slots = new Map<string, L1Slot>()
@@ -39,19 +60,31 @@ export class L1Tier {
   #uses = 0
 
   readonly #events: CacheEvents
+  #epoch = 0
+  // Tickets below the floor are refused (after a full drop, or when the marks were forgotten).
+  #floor = 0
+  readonly #keyMarks = new Map<string, number>()
+  readonly #namespaceMarks = new Map<string, number>()
+  // True while the bus's subscription is down: notices are lost, so nothing is kept.
+  #suspended = false
 
   constructor(settings: L1Settings, bus: Bus, events: CacheEvents) {
     this.#settings = settings
     this.#events = events
     bus.listen((message) => {
       if (message.type === 'cleared') {
-        const count = this.clearNamespace(message.namespace)
+        const count = this.dropNamespace(message.namespace)
         events.emit('l1:evict', { namespace: message.namespace, reason: 'remote', count })
         return
       }
       const slot = this.#slots.get(message.key)
-      this.delete(message.key)
+      this.drop(message.key)
       events.emit('l1:evict', { namespace: slot?.namespace, reason: 'remote', count: slot ? 1 : 0 })
+    })
+    bus.onSubscription((state) => {
+      this.#suspended = state === 'lost'
+      const count = this.dropAll()
+      events.emit('l1:evict', { reason: state === 'lost' ? 'unsubscribed' : 'resubscribed', count })
     })
   }
 
@@ -84,8 +117,26 @@ export class L1Tier {
     return slot
   }
 
-  /** Hold an entry read from or written to the store. */
-  set(key: string, namespace: string, meta: EntryMeta, payload: Buffer, now: number): void {
+  /** The ticket a read or write takes before it goes to the store. */
+  ticket(): L1Ticket {
+    return this.#epoch
+  }
+
+  /**
+   * Hold an entry read from or written to the store; with a ticket, only when nothing dropped the
+   * key since the ticket was taken.
+   */
+  set(
+    key: string,
+    namespace: string,
+    meta: EntryMeta,
+    payload: Buffer,
+    now: number,
+    ticket?: L1Ticket,
+  ): void {
+    if (this.#suspended || (ticket !== undefined && this.#droppedSince(key, namespace, ticket))) {
+      return
+    }
     this.delete(key)
     const expiresAt = Math.min(meta.staleUntil, now + this.#settings.maxTtlMs)
     const bytes = payload.length + key.length * 2 + SLOT_OVERHEAD
@@ -102,11 +153,45 @@ export class L1Tier {
     if (evicted > 0) this.#events.emit('l1:evict', { reason: 'lru', count: evicted })
   }
 
+  /** Remove a slot (no epoch: for the tier's own bookkeeping, and writes refused by the store). */
   delete(key: string): void {
     const slot = this.#slots.get(key)
     if (slot === undefined) return
     this.#slots.delete(key)
     this.#bytes -= slot.bytes
+  }
+
+  /** Drop a key that was invalidated or changed: reads and writes in flight may not put it back. */
+  drop(key: string): void {
+    this.delete(key)
+    this.#epoch++
+    if (this.#keyMarks.size >= MAX_MARKS) {
+      this.#keyMarks.clear()
+      this.#floor = this.#epoch
+    }
+    this.#keyMarks.set(key, this.#epoch)
+  }
+
+  /** Drop every entry of a namespace (see `drop`); returns how many were held. */
+  dropNamespace(namespace: string): number {
+    this.#epoch++
+    if (this.#namespaceMarks.size >= MAX_MARKS) {
+      this.#namespaceMarks.clear()
+      this.#floor = this.#epoch
+    }
+    this.#namespaceMarks.set(namespace, this.#epoch)
+    return this.clearNamespace(namespace)
+  }
+
+  /** Drop everything (see `drop`); returns how many entries were held. */
+  dropAll(): number {
+    const count = this.#slots.size
+    this.clear()
+    this.#epoch++
+    this.#floor = this.#epoch
+    this.#keyMarks.clear()
+    this.#namespaceMarks.clear()
+    return count
   }
 
   /** Drop every entry of a namespace; returns how many were dropped. */
@@ -123,5 +208,13 @@ export class L1Tier {
   clear(): void {
     this.#slots.clear()
     this.#bytes = 0
+  }
+
+  #droppedSince(key: string, namespace: string, ticket: L1Ticket): boolean {
+    if (ticket === this.#epoch) return false
+    if (ticket < this.#floor) return true
+    return (
+      (this.#keyMarks.get(key) ?? 0) > ticket || (this.#namespaceMarks.get(namespace) ?? 0) > ticket
+    )
   }
 }

@@ -7,6 +7,8 @@ import {
   noticeScript,
   deleteEntryScript,
   tagAddScript,
+  tagRestoreScript,
+  tagTakeScript,
   writeEntryScript,
 } from './lua-scripts.js'
 import type { ScriptCall } from '../store/store.js'
@@ -22,11 +24,48 @@ export interface LuaCallContext {
   readonly fenceGraceMs: number
 }
 
-/** The fenced write of an entry plus one tag-set update per tag, and what it weighs. */
+/**
+ * How long a computation's tag registration (made by `beginCalls`, before the function runs)
+ * holds its member in a tag set, in ms: longer than any computation is expected to run. The
+ * write then sets the member's score to the entry's life. A computation that ran longer than
+ * this (minus a margin, `TAG_REGISTRATION_SAFE_MS`) does not store a tagged value: its
+ * registration may have expired, and a tag invalidation meanwhile would not have found it.
+ */
+export const TAG_REGISTRATION_MS = 3_600_000
+/** How long after its begin a computation may still store a tagged value, in ms. */
+export const TAG_REGISTRATION_SAFE_MS = TAG_REGISTRATION_MS - 60_000
+
+/**
+ * Tags and Redis Cluster: an entry lives in its own hash slot and each tag set in another, so
+ * no script can cover an entry and its tags atomically on a cluster (CROSSSLOT). Every script
+ * here therefore stays single-slot, and the order of the calls gives the guarantee instead
+ * (defect 1 of issue 12: tag invalidation must refuse a late write like key invalidation):
+ * - a computation joins its tag sets (sorted sets, `tagAddScript`) in the round trip of its
+ *   fence, before its function runs (`beginCalls`). The order of the two within that round trip
+ *   does not matter: the function starts after both. A tag invalidation that takes the member
+ *   afterwards deletes the entry with a newer fence than the computation's (its late write is
+ *   refused); one that took the set's members before the registration ran before the function
+ *   started, so the value it computes is not older than the invalidation.
+ * - every write joins its tag sets before and after the value is written (one pipeline): a tag
+ *   invalidation running in between either finds the key (and removes the value or refuses the
+ *   write through the fence) or ran before the value existed. So a value is never stored
+ *   untagged, tags chosen by the function itself (`ctx.setOptions`) included; those are
+ *   registered only at the write, so an invalidation of such a tag while the function ran is
+ *   not seen (tags known before the call are).
+ * - an invalidation takes members in batches (`tagTakeScript`) and deletes their entries; when a
+ *   deletion fails it puts the batch back (`tagRestoreScript`), so a retry finds them.
+ * - the one hole left: a waiter past `waitTimeout` computes under the holder's fence (defect 2)
+ *   and shares the key's member; the holder's write sets the member's score to its entry's life,
+ *   so the waiter's registration lasts that long, not `TAG_REGISTRATION_MS`.
+ * A registration whose computation never writes leaves a dangling member (its deletion only
+ * takes a new fence), gone when its score passes.
+ */
+
+/** The fenced write of an entry plus its tag-set updates; `at`: the index of the write's reply. */
 export function writeCalls(
   c: LuaCallContext,
   w: EntryWrite,
-): { calls: ScriptCall[]; bytes: number; payload: Buffer } {
+): { calls: ScriptCall[]; at: number; bytes: number; payload: Buffer } {
   const parts = c.codec.encode(w.value, w)
   const ttlMs = Math.max(1, w.staleUntil - Date.now())
   const frame = c.bus.frame('written', w.keys.value)
@@ -44,16 +83,27 @@ export function writeCalls(
       frame.tail,
     ],
   }
-  const tags = w.tags.map((tag) => ({
-    script: tagAddScript,
-    keys: [c.keyspace.tagSet(tag)],
-    args: [String(ttlMs), w.keys.value],
-  }))
+  const tags = tagAddCalls(c, w.tags, w.keys, ttlMs, false)
   return {
-    calls: [write, ...tags],
+    calls: [...tags, write, ...tags],
+    at: tags.length,
     bytes: parts.head.length + parts.tail.length,
     payload: parts.payload,
   }
+}
+
+function tagAddCalls(
+  c: LuaCallContext,
+  tags: readonly string[],
+  keys: EntryKeys,
+  ttlMs: number,
+  raiseOnly: boolean,
+): ScriptCall[] {
+  return tags.map((tag) => ({
+    script: tagAddScript,
+    keys: [c.keyspace.tagSet(tag)],
+    args: [String(ttlMs), keys.value, raiseOnly ? '1' : '0'],
+  }))
 }
 
 /** Delete an entry and take a new fence; announce it on the bus unless `publish` is false. */
@@ -66,19 +116,35 @@ export function deleteCall(c: LuaCallContext, keys: EntryKeys, publish: boolean)
   }
 }
 
-/** The lock holder's re-check and fence. */
-export function beginCall(
+/** The lock holder's re-check and fence, then its tag registrations (see above). */
+export function beginCalls(
   c: LuaCallContext,
   keys: EntryKeys,
   now: number,
   createdAfter: number,
-  peek = false,
-): ScriptCall {
-  return {
+  peek: boolean,
+  tags: readonly string[],
+): ScriptCall[] {
+  const begin: ScriptCall = {
     script: beginComputeScript,
     keys: [keys.value, keys.fence],
     args: [String(now), String(c.fenceGraceMs), String(createdAfter), peek ? '1' : '0'],
   }
+  return [begin, ...tagAddCalls(c, tags, keys, TAG_REGISTRATION_MS, true)]
+}
+
+/** Take up to `count` members of a tag set, soonest to expire first, with their scores. */
+export function tagTakeCall(c: LuaCallContext, tag: string, count: number): ScriptCall {
+  return { script: tagTakeScript, keys: [c.keyspace.tagSet(tag)], args: [String(count), '1'] }
+}
+
+/** Put back members taken from a tag set (`scored`: score, member, score, member, ...). */
+export function tagRestoreCall(
+  c: LuaCallContext,
+  tag: string,
+  scored: readonly string[],
+): ScriptCall {
+  return { script: tagRestoreScript, keys: [c.keyspace.tagSet(tag)], args: scored }
 }
 
 /** Publish `message` on the bus only while `fence` is the key's newest. */

@@ -177,20 +177,29 @@ const nowMs = (db: MemoryDb): number => Math.floor(db.timeMicros() / 1000)
  * Add a value key to a tag set: a sorted set scored by when each member's entry expires. Members
  * whose entry has expired are dropped on every add, and the set expires with its last live
  * member, so a tag set never holds more than the entries written with the tag that may still
- * exist (a rewrite updates its member, never adds one).
- * KEYS: tag set. ARGV: ttl ms, member.
+ * exist (a rewrite updates its member, never adds one). With ARGV[3] '1' (a computation's
+ * registration before its function runs) the member's score is only ever raised, so a
+ * registration never shortens the life of a member an entry or another computation set.
+ * KEYS: tag set. ARGV: ttl ms, member, '1' to only raise the score.
  */
 export const tagAddScript: StoreScript = {
   name: 'tag-add',
   lua: `${LUA_NOW_MS}
-redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[1])), ARGV[2])
+local score = string.format('%.0f', now + tonumber(ARGV[1]))
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[1], 'GT', score, ARGV[2])
+else redis.call('ZADD', KEYS[1], score, ARGV[2]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
 return 1`,
   memory(db, [setKey = ''], args): ScriptReply {
     const now = nowMs(db)
-    db.sortedAdd(setKey, now + num(args[0]), str(args[1]))
+    const score = now + num(args[0])
+    const member = str(args[1])
+    const current = db.sortedScore(setKey, member)
+    if (str(args[2]) !== '1' || current === undefined || current < score) {
+      db.sortedAdd(setKey, score, member)
+    }
     db.sortedTrim(setKey, now)
     const last = db.sortedMaxScore(setKey)
     if (last !== undefined) db.expire(setKey, Math.max(1, last - now))
@@ -201,19 +210,51 @@ return 1`,
 /**
  * Take (read and remove) up to ARGV[1] members of a tag set, soonest to expire first, after
  * dropping the expired ones: invalidation reads a big tag in bounded batches until it is empty.
- * KEYS: tag set. ARGV: batch size. Returns the members taken.
+ * KEYS: tag set. ARGV: batch size, '1' to return each member's score after it. Returns the
+ * members taken (with their scores: [member, score, ...]).
  */
 export const tagTakeScript: StoreScript = {
   name: 'tag-take',
   lua: `${LUA_NOW_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[1]))
+if ARGV[2] == '1' then return popped end
 local members = {}
 for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
 return members`,
   memory(db, [setKey = ''], args): ScriptReply {
     db.sortedTrim(setKey, nowMs(db))
-    return db.sortedPopMin(setKey, num(args[0])).map((member) => Buffer.from(member, 'utf8'))
+    const taken = db.sortedPopMin(setKey, num(args[0]))
+    const scores = str(args[1]) === '1'
+    return taken.flatMap(([member, score]) => {
+      const name = Buffer.from(member, 'utf8')
+      return scores ? [name, Buffer.from(String(score), 'latin1')] : [name]
+    })
+  },
+}
+
+/**
+ * Put back members an invalidation took but could not delete the entries of (so a retry finds
+ * them): each keeps the higher of its score and the one it has now (a computation may have
+ * registered it again meanwhile). KEYS: tag set. ARGV: score, member, score, member, ...
+ */
+export const tagRestoreScript: StoreScript = {
+  name: 'tag-restore',
+  lua: `${LUA_NOW_MS}
+for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'GT', ARGV[i], ARGV[i + 1]) end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
+return 1`,
+  memory(db, [setKey = ''], args): ScriptReply {
+    const now = nowMs(db)
+    for (let i = 0; i + 1 < args.length; i += 2) {
+      const score = num(args[i])
+      const member = str(args[i + 1])
+      if ((db.sortedScore(setKey, member) ?? -Infinity) < score) db.sortedAdd(setKey, score, member)
+    }
+    const last = db.sortedMaxScore(setKey)
+    if (last !== undefined) db.expire(setKey, Math.max(1, last - now))
+    return 1
   },
 }
 

@@ -166,8 +166,12 @@ export interface CacheEventMap {
   'l1:evict': {
     /** The namespace, when the eviction concerned one. */
     namespace?: string
-    /** `remote`: another instance changed or invalidated them; `lru`: the memory bound. */
-    reason: 'remote' | 'lru'
+    /**
+     * `remote`: another instance changed or invalidated them; `lru`: the memory bound;
+     * `unsubscribed`: the bus's subscription was lost (notices could be missed);
+     * `resubscribed`: it came (back) up (notices sent meanwhile were missed).
+     */
+    reason: 'remote' | 'lru' | 'unsubscribed' | 'resubscribed'
     /** How many entries left. */
     count: number
   }

@@ -31,6 +31,8 @@ interface Pending {
   readonly operation: string
   readonly deadline: number
   readonly reject: (error: Error) => void
+  /** Called when the deadline passed first (to drop work that has not started yet). */
+  readonly onExpire: (() => void) | undefined
   settled: boolean
 }
 
@@ -54,13 +56,17 @@ export class DeadlineQueue {
     this.#mapError = mapError
   }
 
-  /** Settle with `work`, or reject with StoreTimeoutError once the shared timeout has passed. */
-  race<T>(operation: string, work: Promise<T>): Promise<T> {
+  /**
+   * Settle with `work`, or reject with StoreTimeoutError once the shared timeout has passed (and
+   * then call `onExpire`).
+   */
+  race<T>(operation: string, work: Promise<T>, onExpire?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         operation,
         deadline: performance.now() + this.#timeoutMs,
         reject,
+        onExpire,
         settled: false,
       }
       this.#queue.push(pending)
@@ -110,6 +116,7 @@ export class DeadlineQueue {
       if (pending.settled) continue
       pending.settled = true
       pending.reject(new StoreTimeoutError(pending.operation, this.#timeoutMs))
+      pending.onExpire?.()
     }
     this.#compact()
     const oldest = this.#queue[this.#head]

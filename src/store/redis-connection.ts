@@ -8,6 +8,7 @@ import {
   type RedisClientType,
   type RedisClusterType,
 } from 'redis'
+import type { SubscriptionState } from './store.js'
 
 /**
  * Connections to Redis for the store: one place that knows the difference between a single
@@ -44,6 +45,8 @@ export interface ConnectionSettings {
   readonly commandTimeoutMs: number
   /** Called for every connection error (they are also visible as failed commands). */
   readonly onError: (error: Error) => void
+  /** Called when the pub/sub connection drops (`lost`) and when it is subscribed again. */
+  readonly onSubscriberState?: (state: SubscriptionState) => void
 }
 
 /** Replies come back with byte strings as Buffers (binary-safe values). */
@@ -235,6 +238,7 @@ function lazySubscriber(
           sub.destroy()
           throw new Error('the store is closed')
         }
+        watchSubscriber(sub, settings)
         return sub as unknown as Subscriber
       })().catch((error: unknown) => {
         pending = undefined
@@ -250,6 +254,20 @@ function lazySubscriber(
       if (sub !== undefined) await discard(sub)
     },
   }
+}
+
+/**
+ * Report the subscriber's connection going and coming back. node-redis resubscribes by itself
+ * after a reconnect, and emits `ready` only once that is done; an `error` while not ready means
+ * the connection is gone (errors while still ready change nothing).
+ */
+function watchSubscriber(sub: RedisClient | RedisCluster, settings: ConnectionSettings): void {
+  const report = settings.onSubscriberState
+  if (report === undefined) return
+  sub.on('error', () => {
+    if (!sub.isReady) report('lost')
+  })
+  sub.on('ready', () => report('restored'))
 }
 
 /** Close gracefully, but never wait on a dead server: destroy after a short grace period. */

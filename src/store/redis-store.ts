@@ -9,6 +9,7 @@ import type {
   StoreScript,
   StoreStatus,
   StoreWrite,
+  SubscriptionState,
   Unsubscribe,
 } from './store.js'
 
@@ -33,6 +34,10 @@ export class RedisStore implements Store {
   readonly #deadlines: DeadlineQueue
   readonly #shas = new Map<StoreScript, string>()
   readonly #channels = new Map<string, Set<(message: string) => void>>()
+  readonly #stateListeners = new Set<(state: SubscriptionState) => void>()
+  // Calls made before the first connection, waiting for it within their deadline.
+  // (start it, drop it)
+  readonly #beforeFirst = new Map<() => void, () => void>()
   #everReady = false
 
   constructor(input: RedisConnectionInput, options: RedisStoreOptions) {
@@ -40,9 +45,14 @@ export class RedisStore implements Store {
     this.#connection = openConnection(input, {
       commandTimeoutMs: options.commandTimeoutMs,
       onError: options.onError,
+      onSubscriberState: (state) => {
+        for (const listener of this.#stateListeners) listener(state)
+      },
     })
     void this.#connection.firstReady.then(() => {
       this.#everReady = true
+      for (const start of this.#beforeFirst.keys()) start()
+      this.#beforeFirst.clear()
     })
   }
 
@@ -112,7 +122,11 @@ export class RedisStore implements Store {
     })
   }
 
-  async subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe> {
+  async subscribe(
+    channel: string,
+    listener: (message: string) => void,
+    onState?: (state: SubscriptionState) => void,
+  ): Promise<Unsubscribe> {
     let listeners = this.#channels.get(channel)
     if (listeners === undefined) {
       listeners = new Set()
@@ -126,8 +140,10 @@ export class RedisStore implements Store {
       await subscriber.subscribe(channel, fanOut)
     }
     listeners.add(listener)
+    if (onState !== undefined) this.#stateListeners.add(onState)
     return () => {
       listeners.delete(listener)
+      if (onState !== undefined) this.#stateListeners.delete(onState)
       return Promise.resolve()
     }
   }
@@ -147,6 +163,8 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.#channels.clear()
+    this.#stateListeners.clear()
+    for (const drop of [...this.#beforeFirst.values()]) drop()
     await this.#connection.close()
     this.#deadlines.close()
   }
@@ -156,10 +174,24 @@ export class RedisStore implements Store {
   }
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (this.#everReady) return this.#deadlines.race(operation, work())
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
-    const started = this.#everReady ? work() : this.#connection.firstReady.then(work)
-    return this.#deadlines.race(operation, started)
+    // A call whose deadline passes first is dropped, never sent: its caller already failed
+    // open (a `set` that resolved must not land later), and nothing piles up meanwhile.
+    let start: () => void = () => undefined
+    let drop: () => void = () => undefined
+    const started = new Promise<T>((resolve, reject) => {
+      start = () => {
+        work().then(resolve, reject)
+      }
+      drop = () => {
+        this.#beforeFirst.delete(start)
+        reject(new StoreError(operation, 'not connected yet'))
+      }
+    })
+    this.#beforeFirst.set(start, drop)
+    return this.#deadlines.race(operation, started, drop)
   }
 
   async #runScript({ script, keys, args }: ScriptCall): Promise<ScriptReply> {

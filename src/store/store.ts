@@ -56,8 +56,10 @@ export interface MemoryDb {
   sortedAdd(key: string, score: number, member: string): void
   /** Remove the members scored at most `max` (like ZREMRANGEBYSCORE key -inf max). */
   sortedTrim(key: string, max: number): void
-  /** Remove and return up to `count` members of lowest score (like ZPOPMIN, members only). */
-  sortedPopMin(key: string, count: number): string[]
+  /** Remove and return up to `count` members of lowest score, with their scores (like ZPOPMIN). */
+  sortedPopMin(key: string, count: number): [member: string, score: number][]
+  /** The score of a member of a sorted set; undefined when it is not there (like ZSCORE). */
+  sortedScore(key: string, member: string): number | undefined
   /** The highest score of a sorted set; undefined when it does not exist. */
   sortedMaxScore(key: string): number | undefined
   /** Server time in microseconds. */
@@ -65,6 +67,14 @@ export interface MemoryDb {
   /** Publish a message to the store's subscribers (like PUBLISH). */
   publish(channel: string, message: string): void
 }
+
+/**
+ * What happened to a subscription: `lost` when its connection dropped (messages published from
+ * then on are missed), `restored` when it is subscribed again.
+ *
+ * @inline
+ */
+export type SubscriptionState = 'lost' | 'restored'
 
 /**
  * A subscription to a channel; call it to unsubscribe.
@@ -105,8 +115,16 @@ export interface Store {
   run(calls: readonly ScriptCall[]): Promise<ScriptReply[]>
   /** Publish a message on a channel. */
   publish(channel: string, message: string): Promise<void>
-  /** Subscribe to a channel; the listener gets every message published on it. */
-  subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe>
+  /**
+   * Subscribe to a channel; the listener gets every message published on it. `onState` hears
+   * when the subscription is lost and restored after it started (a store that cannot lose it
+   * never calls it).
+   */
+  subscribe(
+    channel: string,
+    listener: (message: string) => void,
+    onState?: (state: SubscriptionState) => void,
+  ): Promise<Unsubscribe>
   /** Round-trip a PING; resolves to the latency in ms. */
   ping(): Promise<number>
   /** The state of the connections. */

@@ -6,7 +6,7 @@ import { L1Tier } from '../../src/entries/l1.js'
 
 /** The tier alone: a bus that never delivers, entries of a known size. */
 function tier(maxBytes: number): L1Tier {
-  const bus = { listen: () => undefined } as unknown as Bus
+  const bus = { listen: () => undefined, onSubscription: () => undefined } as unknown as Bus
   return new L1Tier({ maxBytes, maxTtlMs: 60_000 }, bus, new CacheEvents())
 }
 

@@ -132,5 +132,5 @@ export class GlobalCounters {
   readonly breaker = new Tally(['open', 'half-open', 'closed'])
   readonly invalidations = new Tally(['key', 'namespace', 'tags', 'pattern'])
   invalidatedEntries = 0
-  readonly l1Evictions = new Tally(['remote', 'lru'])
+  readonly l1Evictions = new Tally(['remote', 'lru', 'unsubscribed', 'resubscribed'])
 }

@@ -1,0 +1,96 @@
+import type { EntryStoreDeps } from './entry-store.js'
+import type { EntryKeys } from './keyspace.js'
+import { deleteCall, tagRestoreCall, tagTakeCall } from './lua-calls.js'
+import type { ScriptCall, ScriptReply } from '../store/store.js'
+
+/**
+ * The store operations behind `invalidate()`, which never fail open: an invalidation that
+ * silently did nothing would leave old values for their full ttl on every instance. Each
+ * operation is attempted even while the breaker is open (the breaker only learns from calls it
+ * admitted), and its failure is reported like any store failure and then thrown.
+ *
+ * The local L1 copy of every removed entry is dropped before the removal (so it stops being
+ * served) and again after it (so a read that was in flight meanwhile cannot put it back).
+ */
+export class InvalidationOps {
+  readonly #deps: EntryStoreDeps
+
+  constructor(deps: EntryStoreDeps) {
+    this.#deps = deps
+  }
+
+  /** Delete entries, each with a new fence; resolves to how many existed. */
+  async removeEntries(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
+    if (keys.length === 0) return 0
+    const l1 = this.#deps.l1
+    if (l1 !== undefined) for (const k of keys) l1.drop(k.value)
+    const replies = await this.#run(
+      'delete',
+      keys.map((k) => deleteCall(this.#deps, k, publish)),
+    )
+    if (l1 !== undefined) for (const k of keys) l1.drop(k.value)
+    return replies.reduce<number>((sum, n) => sum + Number(n), 0)
+  }
+
+  /**
+   * Take up to `count` members of a tag's set, soonest to expire first: the value keys, and the
+   * `scored` pairs (score, member, ...) to put them back with.
+   */
+  async takeTag(tag: string, count: number): Promise<{ names: string[]; scored: string[] }> {
+    const [reply] = await this.#run('invalidate', [tagTakeCall(this.#deps, tag, count)])
+    const scored = ((reply ?? []) as Buffer[]).map(String)
+    const names: string[] = []
+    const pairs: string[] = []
+    for (let i = 0; i + 1 < scored.length; i += 2) {
+      names.push(scored[i]!)
+      pairs.push(scored[i + 1]!, scored[i]!)
+    }
+    return { names, scored: pairs }
+  }
+
+  /** Put members back into a tag's set (their entries could not be deleted). */
+  async restoreTag(tag: string, scored: readonly string[]): Promise<void> {
+    if (scored.length > 0) await this.#run('invalidate', [tagRestoreCall(this.#deps, tag, scored)])
+  }
+
+  /** SCAN for key names; failures are reported, then thrown. */
+  async *scan(pattern: string): AsyncIterable<string[]> {
+    try {
+      yield* this.#deps.store.scan(pattern)
+    } catch (error) {
+      this.#report('scan', error)
+      throw error
+    }
+  }
+
+  /** Drop a namespace from the local L1 tier. */
+  dropNamespace(namespace: string): void {
+    this.#deps.l1?.dropNamespace(namespace)
+  }
+
+  /** Tell every instance to drop a namespace from its L1 tier; throws when it cannot be sent. */
+  announceCleared(namespace: string): Promise<void> {
+    const bus = this.#deps.bus
+    return bus.publish({ type: 'cleared', origin: bus.origin, namespace }, true)
+  }
+
+  async #run(operation: string, calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
+    const breaker = this.#deps.breaker
+    const ticket = breaker === undefined ? -1 : breaker.allow()
+    try {
+      const replies = await this.#deps.store.run(calls)
+      if (ticket >= 0) breaker?.success(ticket)
+      this.#deps.log.up('store')
+      return replies
+    } catch (error) {
+      if (ticket >= 0) breaker?.failure(ticket)
+      this.#report(operation, error)
+      throw error
+    }
+  }
+
+  #report(operation: string, error: unknown): void {
+    this.#deps.log.down('store', error as Error)
+    this.#deps.events.emit('error', { source: 'store', operation, error: error as Error })
+  }
+}
