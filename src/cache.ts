@@ -1,7 +1,7 @@
 import type { Bus } from './bus/bus.js'
 import type { Entry } from './entries/entry-codec.js'
 import type { EntryStore } from './entries/entry-store.js'
-import { CacheClosedError, type InvalidationError } from './errors.js'
+import { CacheClosedError } from './errors.js'
 import {
   DirectOps,
   type KeyOptions,
@@ -165,7 +165,7 @@ export class Cache {
   /**
    * Invalidate by key, namespace, tags or key pattern, from any instance. Resolves to the number
    * of entries removed, once the invalidation took effect; rejects with
-   * {@link InvalidationError} (`code` `E_INVALIDATE`, the store's failure as `cause`) when it
+   * `InvalidationError` (`code` `E_INVALIDATE`, the store's failure as `cause`) when it
    * could not. It never fails open, unlike reads and writes: it is attempted even while the
    * breaker is open, and a store that fails or does not answer within `commandTimeout` makes it
    * reject. Retrying is always safe.

@@ -117,7 +117,7 @@ describe('issue 12: L1 across a subscriber reconnect (Redis)', function () {
     expect(await a.get('k')).to.equal('old')
     expect((await a.getEntry('k'))?.tier).to.equal('l1')
     // Hold the subscribers out: no new connection is accepted until maxclients is raised.
-    const info = String(await admin.sendCommand(['INFO', 'clients']))
+    const info = await admin.info('clients')
     const connected = Number(/connected_clients:(\d+)/.exec(info)?.[1])
     // a and b hold one subscriber connection each.
     await admin.sendCommand(['CONFIG', 'SET', 'maxclients', String(connected - 2)])

@@ -23,7 +23,7 @@ function heldFunction<T>(): {
       return value.promise
     },
     started: started.promise,
-    release: value.resolve,
+    release: (result) => value.resolve(result),
   }
 }
 
