@@ -68,15 +68,15 @@ export class LockNode {
    */
   async run(script: LockScript, key: string, args: string[], timeoutMs: number): Promise<unknown> {
     const breaker = this.#breaker
-    if (breaker !== undefined && !breaker.allow()) {
-      throw new LockError('lock node skipped: its circuit breaker is open')
-    }
+    // The ticket ties the outcome to the breaker state it was admitted in (late results).
+    const ticket = breaker === undefined ? 0 : breaker.allow()
+    if (ticket < 0) throw new LockError('lock node skipped: its circuit breaker is open')
     try {
       const reply = await this.#bounded(() => this.#eval(script, [key], args), timeoutMs)
-      breaker?.success()
+      breaker?.success(ticket)
       return reply
     } catch (error) {
-      breaker?.failure()
+      breaker?.failure(ticket)
       throw error
     }
   }
