@@ -89,6 +89,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     events,
     defaultNamespace: resolved.namespace,
   })
+  invalidator.onInvalidated((scope) => fn.forget(scope))
   bus.start()
   return new Cache({
     options: resolved,

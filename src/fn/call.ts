@@ -105,4 +105,9 @@ export interface Computation<T> {
   readonly fence: number | undefined
   /** True when nothing is shared: the re-check failed, or the lock was unavailable. */
   readonly degraded: boolean
+  /**
+   * When the re-check answered (epoch ms): the computation's tag registrations hold from then
+   * on for `TAG_REGISTRATION_SAFE_MS` (entries/lua-calls.ts).
+   */
+  readonly begunAt: number
 }

@@ -1,4 +1,5 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
+import type { InvalidatedScope } from '../entries/invalidation.js'
 import type { Keyspace } from '../entries/keyspace.js'
 import { InvalidOptionError } from '../errors.js'
 import type { CacheFnFunction, CacheFnOptions, ResolvedFnDefaults } from '../options/fn-options.js'
@@ -33,6 +34,27 @@ export class FnEngine {
   constructor(deps: FnDeps, settings: FnEngineSettings) {
     this.#deps = deps
     this.#settings = settings
+  }
+
+  /**
+   * Forget the flights an invalidation covered (called once it settled): a call made after
+   * `invalidate` resolved starts afresh instead of joining a flight from before it, which may
+   * carry the old value (defect 5 of issue 12). Those flights run on; their writes are refused
+   * by the invalidation's fence. Refreshes and hit-for-pass runs are keyed by store key: a key
+   * detaches its own, anything wider all of them.
+   */
+  forget(scope: InvalidatedScope): void {
+    const { flights, refreshes, passes } = this.#deps
+    if (scope.kind === 'key') {
+      flights.detach(scope.namespace, scope.key)
+      const { value } = this.#settings.keyspace.entry(scope.namespace, scope.key)
+      refreshes.detach('', value)
+      passes.detach('', value)
+      return
+    }
+    flights.detach(scope.kind === 'namespace' ? scope.namespace : undefined)
+    refreshes.detach()
+    passes.detach()
   }
 
   /** Answer one call. */

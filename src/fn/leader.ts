@@ -31,9 +31,11 @@ export async function lead<T>(
     // be alive, and a newer fence would refuse its write (defect 2 of issue 12). Invalidations
     // still take newer fences, so they still refuse this late write.
     const peek = reason === 'wait-timeout'
+    // The key joins its tag sets in the same round trip, before the function runs: a tag
+    // invalidation from then on refuses this computation's write (defect 1 of issue 12).
     begin = storeDown
       ? { status: 'failed' }
-      : await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter, peek)
+      : await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter, peek, plan.tags)
   } catch (error) {
     await handle?.release()
     throw error
@@ -50,7 +52,8 @@ export async function lead<T>(
   const fence = begin.status === 'fence' ? begin.fence : undefined
   // Without the store (re-check failed) or the lock, nothing is shared: the caller should know.
   const degraded = begin.status === 'failed' || reason === 'fallback'
-  const computation: Computation<T> = { call, stale, handle, reason, fence, degraded }
+  const begunAt = Date.now()
+  const computation: Computation<T> = { call, stale, handle, reason, fence, degraded, begunAt }
   const work = compute(computation).then((result) => (degraded ? { ...result, degraded } : result))
   const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
   return softTimeout(work, plan.softTimeoutMs, fallback, () => {

@@ -71,6 +71,21 @@ export class SingleFlight {
     return { flight, joined: false }
   }
 
+  /**
+   * Detach the flight of `key` in `group` (every flight of the group when `key` is undefined,
+   * every flight when `group` is too): it runs on and its callers get its outcome, but later
+   * calls start a new flight instead of joining it (after an invalidation, defect 5 of issue 12).
+   */
+  detach(group?: string, key?: string): void {
+    if (group === undefined) this.#groups.clear()
+    else if (key === undefined) this.#groups.delete(group)
+    else {
+      const flights = this.#groups.get(group)
+      flights?.delete(key)
+      if (flights?.size === 0) this.#groups.delete(group)
+    }
+  }
+
   #forget(group: string, key: string, flight: Flight<unknown>): void {
     const flights = this.#groups.get(group)
     if (flights?.get(key) !== flight) return

@@ -1,5 +1,6 @@
 import type { BusMessage } from '../bus/bus.js'
 import type { EntryWrite } from '../entries/entry-store.js'
+import { TAG_REGISTRATION_SAFE_MS } from '../entries/lua-calls.js'
 import { SerializationError } from '../errors.js'
 import type { FnPlan } from '../options/fn-options.js'
 import type { Computation } from './call.js'
@@ -57,6 +58,12 @@ export async function storeResult<T>(
   const notFound = plan.notFoundTtlMs !== undefined && plan.isNotFound(value)
   const ttl = (notFound ? (plan.notFoundTtlMs ?? 0) : plan.ttlMs) + jitter(plan.jitterMs)
   if (ttl <= 0) {
+    await announcePass(c, plan)
+    return result
+  }
+  if (plan.tags.length > 0 && now - c.begunAt > TAG_REGISTRATION_SAFE_MS) {
+    // Its tag registrations may have expired: a tag invalidation since could have missed it.
+    events.emit('fence:rejected', { namespace: plan.namespace })
     await announcePass(c, plan)
     return result
   }

@@ -3,6 +3,7 @@ import { describeComputing } from './cache-fn/computing.js'
 import { describeFailures } from './cache-fn/failures.js'
 import { describeFencing } from './cache-fn/fencing.js'
 import { useInstances } from './cache-fn/instances.js'
+import { describeInvalidation } from './cache-fn/invalidation.js'
 import { describeSingleFlight } from './cache-fn/single-flight.js'
 import { describeStale } from './cache-fn/stale.js'
 import { describeTimeouts } from './cache-fn/timeouts.js'
@@ -18,5 +19,6 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
     describeStale(instance)
     describeTimeouts(instance)
     describeFencing(instance)
+    describeInvalidation(instance)
   })
 }

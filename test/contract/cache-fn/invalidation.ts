@@ -1,0 +1,95 @@
+import { expect } from 'chai'
+import type { InvalidateTarget } from '../../../src/index.js'
+import { deferred } from '../../support/wait.js'
+import type { InstanceFactory } from './instances.js'
+
+/** A function the test holds until it releases it with a value. */
+function held<T>(): { fn: () => Promise<T>; started: Promise<void>; release: (value: T) => void } {
+  const started = deferred()
+  const value = deferred<T>()
+  return {
+    fn: () => {
+      started.resolve()
+      return value.promise
+    },
+    started: started.promise,
+    release: (result) => value.resolve(result),
+  }
+}
+
+/**
+ * Invalidation against computations in flight (issue 12): once `invalidate` resolved, a
+ * computation that started before it cannot store its result (defect 1: for tags too), and no
+ * later call on the invalidating instance joins a flight from before it (defect 5).
+ */
+export function describeInvalidation(instance: InstanceFactory): void {
+  describe('invalidation of computations in flight', () => {
+    describe('defect 1: tag invalidation refuses the late write', () => {
+      it('of a key computed for the first time (its tag set is empty)', async () => {
+        const [a, b] = [instance(), instance()]
+        const computing = held<string>()
+        const call = a.cacheFn('k', computing.fn, { tags: ['t'] })
+        await computing.started
+        await b.invalidate({ tags: ['t'] })
+        computing.release('before invalidation')
+        // The caller of the flight still gets its own result; the store does not keep it.
+        expect(await call).to.equal('before invalidation')
+        expect(await b.get('k')).to.equal(undefined)
+        expect(await a.cacheFn('k', () => 'after invalidation', { tags: ['t'] })).to.equal(
+          'after invalidation',
+        )
+      })
+
+      it('of a key computed again after a tag invalidation emptied its set', async () => {
+        const [a, b] = [instance(), instance()]
+        await a.set('k', 'first', { tags: ['t'] })
+        expect(await b.invalidate({ tags: ['t'] })).to.equal(1)
+        const computing = held<string>()
+        const call = a.cacheFn('k', computing.fn, { tags: ['t', 'u'] })
+        await computing.started
+        await b.invalidate({ tags: ['u'] })
+        computing.release('before invalidation')
+        expect(await call).to.equal('before invalidation')
+        expect(await b.get('k')).to.equal(undefined)
+        expect(await b.cacheFn('k', () => 'after invalidation', { tags: ['t'] })).to.equal(
+          'after invalidation',
+        )
+        // The value written after the invalidation is tagged: the next invalidation removes it.
+        expect(await a.invalidate({ tags: ['t'] })).to.equal(1)
+        expect(await b.get('k')).to.equal(undefined)
+      })
+    })
+
+    describe('defect 5: a call made after invalidate() resolved does not join an earlier flight', () => {
+      const targets: readonly (readonly [string, InvalidateTarget])[] = [
+        ['key', { key: 'k' }],
+        ['namespace', { namespace: 'ns' }],
+        ['tags', { tags: ['t'] }],
+        ['pattern', { pattern: 'k*', namespace: 'ns' }],
+      ]
+      for (const [kind, target] of targets) {
+        it(`after invalidate({ ${kind} })`, async () => {
+          const cache = instance({ namespace: 'ns' })
+          const computing = held<string>()
+          const first = cache.cacheFn('k', computing.fn, { tags: ['t'] })
+          await computing.started
+          await cache.invalidate(target)
+          let runs = 0
+          const second = cache.cacheFn(
+            'k',
+            () => {
+              runs++
+              return 'after invalidation'
+            },
+            { tags: ['t'] },
+          )
+          computing.release('before invalidation')
+          expect(await first).to.equal('before invalidation')
+          expect(await second).to.equal('after invalidation')
+          expect(runs).to.equal(1)
+          expect(await cache.get('k')).to.equal('after invalidation')
+        })
+      }
+    })
+  })
+}
