@@ -176,15 +176,18 @@ export class Cache {
    *   one notice to every instance. On rejection the entries deleted before the failure stay
    *   deleted, the others stay, and other instances may keep their L1 copies (up to `l1.maxTtl`)
    *   until a retry succeeds.
-   * - `{ tags }`: the tag sets are read, every listed entry deleted with a new fence and
-   *   announced, and only then are those members removed from the sets. On rejection the
-   *   members stay listed, so a retry finds them again.
+   * - `{ tags }`: members are taken from each tag set in batches of 500, and every listed entry
+   *   is deleted with a new fence and announced. On rejection the entries deleted before the
+   *   failure stay deleted, and the batch that failed is put back into its set, so a retry
+   *   finds it.
    *
    * Once it resolved: a computation that started before it (here or on any instance) cannot
    * store its result (key, namespace and pattern through the fence; tags because a computation
-   * joins its tag sets before its function runs), and no later call on this instance returns
-   * data from before it (its L1 copies and its in-flight calls for the target are dropped, also
-   * when it rejects). Other instances drop their L1 copies on the notice; one whose
+   * joins the sets of its `tags` option before its function runs, so the invalidation deletes
+   * its key with a newer fence; tags set by the function itself join when the value is written),
+   * and no later call on this instance returns data from before it (its L1 copies and its
+   * in-flight calls for the target, every in-flight call for tags, are dropped, also when it
+   * rejects). Other instances drop their L1 copies on the notice; one whose
    * subscription was down drops its whole L1 tier when the subscription is back.
    */
   invalidate(target: InvalidateTarget): Promise<number> {

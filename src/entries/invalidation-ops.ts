@@ -32,25 +32,16 @@ export class InvalidationOps {
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
-  /**
-   * Take up to `count` members of a tag's set, soonest to expire first: the value keys, and the
-   * `scored` pairs (score, member, ...) to put them back with.
-   */
-  async takeTag(tag: string, count: number): Promise<{ names: string[]; scored: string[] }> {
+  /** Take up to `count` members (value keys) of a tag's set, soonest to expire first. */
+  async takeTag(tag: string, count: number): Promise<string[]> {
     const [reply] = await this.#run('invalidate', [tagTakeCall(this.#deps, tag, count)])
-    const scored = ((reply ?? []) as Buffer[]).map(String)
-    const names: string[] = []
-    const pairs: string[] = []
-    for (let i = 0; i + 1 < scored.length; i += 2) {
-      names.push(scored[i]!)
-      pairs.push(scored[i + 1]!, scored[i]!)
-    }
-    return { names, scored: pairs }
+    return ((reply ?? []) as Buffer[]).map(String)
   }
 
   /** Put members back into a tag's set (their entries could not be deleted). */
-  async restoreTag(tag: string, scored: readonly string[]): Promise<void> {
-    if (scored.length > 0) await this.#run('invalidate', [tagRestoreCall(this.#deps, tag, scored)])
+  async restoreTag(tag: string, members: readonly string[]): Promise<void> {
+    if (members.length > 0)
+      await this.#run('invalidate', [tagRestoreCall(this.#deps, tag, members)])
   }
 
   /** SCAN for key names; failures are reported, then thrown. */

@@ -124,12 +124,12 @@ export class Invalidator {
   async #takeTag(tag: string): Promise<number> {
     let removed = 0
     for (;;) {
-      const { names, scored } = await this.#deps.ops.takeTag(tag, TAG_BATCH)
+      const names = await this.#deps.ops.takeTag(tag, TAG_BATCH)
       const entries = names.flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
       try {
         removed += await this.#deps.ops.removeEntries(entries, true)
       } catch (error) {
-        await this.#deps.ops.restoreTag(tag, scored).catch(() => undefined)
+        await this.#deps.ops.restoreTag(tag, names).catch(() => undefined)
         throw error
       }
       if (names.length < TAG_BATCH) return removed

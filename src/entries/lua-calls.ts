@@ -133,18 +133,19 @@ export function beginCalls(
   return [begin, ...tagAddCalls(c, tags, keys, TAG_REGISTRATION_MS, true)]
 }
 
-/** Take up to `count` members of a tag set, soonest to expire first, with their scores. */
+/** Take up to `count` members of a tag set, soonest to expire first. */
 export function tagTakeCall(c: LuaCallContext, tag: string, count: number): ScriptCall {
-  return { script: tagTakeScript, keys: [c.keyspace.tagSet(tag)], args: [String(count), '1'] }
+  return { script: tagTakeScript, keys: [c.keyspace.tagSet(tag)], args: [String(count)] }
 }
 
-/** Put back members taken from a tag set (`scored`: score, member, score, member, ...). */
+/** Put back members taken from a tag set (for `TAG_REGISTRATION_MS`: a retry finds them). */
 export function tagRestoreCall(
   c: LuaCallContext,
   tag: string,
-  scored: readonly string[],
+  members: readonly string[],
 ): ScriptCall {
-  return { script: tagRestoreScript, keys: [c.keyspace.tagSet(tag)], args: scored }
+  const args = [String(TAG_REGISTRATION_MS), ...members]
+  return { script: tagRestoreScript, keys: [c.keyspace.tagSet(tag)], args }
 }
 
 /** Publish `message` on the bus only while `fence` is the key's newest. */

@@ -210,46 +210,40 @@ return 1`,
 /**
  * Take (read and remove) up to ARGV[1] members of a tag set, soonest to expire first, after
  * dropping the expired ones: invalidation reads a big tag in bounded batches until it is empty.
- * KEYS: tag set. ARGV: batch size, '1' to return each member's score after it. Returns the
- * members taken (with their scores: [member, score, ...]).
+ * KEYS: tag set. ARGV: batch size. Returns the members taken.
  */
 export const tagTakeScript: StoreScript = {
   name: 'tag-take',
   lua: `${LUA_NOW_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[1]))
-if ARGV[2] == '1' then return popped end
 local members = {}
 for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
 return members`,
   memory(db, [setKey = ''], args): ScriptReply {
     db.sortedTrim(setKey, nowMs(db))
-    const taken = db.sortedPopMin(setKey, num(args[0]))
-    const scores = str(args[1]) === '1'
-    return taken.flatMap(([member, score]) => {
-      const name = Buffer.from(member, 'utf8')
-      return scores ? [name, Buffer.from(String(score), 'latin1')] : [name]
-    })
+    return db.sortedPopMin(setKey, num(args[0])).map((member) => Buffer.from(member, 'utf8'))
   },
 }
 
 /**
- * Put back members an invalidation took but could not delete the entries of (so a retry finds
- * them): each keeps the higher of its score and the one it has now (a computation may have
- * registered it again meanwhile). KEYS: tag set. ARGV: score, member, score, member, ...
+ * Put back members an invalidation took but could not delete the entries of, so a retry finds
+ * them: each is held for ARGV[1] ms at least (its score is only raised: a computation may have
+ * registered it again meanwhile). KEYS: tag set. ARGV: hold ms, members.
  */
 export const tagRestoreScript: StoreScript = {
   name: 'tag-restore',
   lua: `${LUA_NOW_MS}
-for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'GT', ARGV[i], ARGV[i + 1]) end
+local score = string.format('%.0f', now + tonumber(ARGV[1]))
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'GT', score, ARGV[i]) end
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
 return 1`,
   memory(db, [setKey = ''], args): ScriptReply {
     const now = nowMs(db)
-    for (let i = 0; i + 1 < args.length; i += 2) {
-      const score = num(args[i])
-      const member = str(args[i + 1])
+    const score = now + num(args[0])
+    for (const arg of args.slice(1)) {
+      const member = str(arg)
       if ((db.sortedScore(setKey, member) ?? -Infinity) < score) db.sortedAdd(setKey, score, member)
     }
     const last = db.sortedMaxScore(setKey)

@@ -245,8 +245,8 @@ export class MemoryStore implements Store {
         const sorted = this.#sorted(key)
         if (sorted === undefined) return []
         const lowest = [...sorted].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : 1))
-        const taken = lowest.slice(0, count)
-        for (const [member] of taken) sorted.delete(member)
+        const taken = lowest.slice(0, count).map(([member]) => member)
+        for (const member of taken) sorted.delete(member)
         this.#resize(key, sorted)
         return taken
       },

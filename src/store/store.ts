@@ -56,8 +56,8 @@ export interface MemoryDb {
   sortedAdd(key: string, score: number, member: string): void
   /** Remove the members scored at most `max` (like ZREMRANGEBYSCORE key -inf max). */
   sortedTrim(key: string, max: number): void
-  /** Remove and return up to `count` members of lowest score, with their scores (like ZPOPMIN). */
-  sortedPopMin(key: string, count: number): [member: string, score: number][]
+  /** Remove and return up to `count` members of lowest score (like ZPOPMIN, members only). */
+  sortedPopMin(key: string, count: number): string[]
   /** The score of a member of a sorted set; undefined when it is not there (like ZSCORE). */
   sortedScore(key: string, member: string): number | undefined
   /** The highest score of a sorted set; undefined when it does not exist. */

@@ -3,6 +3,7 @@ import {
   beginComputeScript,
   deleteEntryScript,
   tagAddScript,
+  tagRestoreScript,
   tagTakeScript,
   writeEntryScript,
 } from '../entries/lua-scripts.js'
@@ -115,6 +116,32 @@ export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] =
         { script: tagTakeScript, keys: [tag], args: ['10'] },
       ])) as [Buffer[]]
       assert.deepEqual(members, [])
+    },
+  ],
+  [
+    "a registration only raises a member's score; taken members can be put back",
+    async (store, p) => {
+      const tag = `${p}:tz:{raise}`
+      const take = async (): Promise<string[]> => {
+        const [members] = (await store.run([
+          { script: tagTakeScript, keys: [tag], args: ['10'] },
+        ])) as [Buffer[]]
+        return members.map(String)
+      }
+      await store.run([
+        { script: tagAddScript, keys: [tag], args: ['10000', 'k1'] },
+        // A computation's registration (raise only) leaves k1 its longer life; k2 joins.
+        { script: tagAddScript, keys: [tag], args: ['50', 'k1', '1'] },
+        { script: tagAddScript, keys: [tag], args: ['50', 'k2', '1'] },
+        // A plain add sets the score: k3 is short-lived.
+        { script: tagAddScript, keys: [tag], args: ['10000', 'k3'] },
+        { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
+      ])
+      await sleep(100)
+      assert.deepEqual(await take(), ['k1'])
+      await store.run([{ script: tagRestoreScript, keys: [tag], args: ['10000', 'k1', 'k4'] }])
+      assert.deepEqual((await take()).sort(), ['k1', 'k4'])
+      assert.deepEqual(await take(), [])
     },
   ],
   [

@@ -1,6 +1,12 @@
 import { expect } from 'chai'
 import { createClient } from 'redis'
-import { createCache, type Cache, type InvalidateTarget } from '../../src/index.js'
+import {
+  createCache,
+  MemoryStore,
+  type Cache,
+  type InvalidateTarget,
+  type Store,
+} from '../../src/index.js'
 import { nextEvent } from '../support/events.js'
 import { startRedisNodes, stopNodes, uniquePrefix, type RedisNode } from '../support/redis.js'
 
@@ -129,5 +135,43 @@ describe('issue 12: L1 across a subscriber reconnect (Redis)', function () {
     await admin.sendCommand(['CONFIG', 'SET', 'maxclients', '10000'])
     await dropped
     expect(await a.get('k')).to.equal('new')
+  })
+})
+
+/**
+ * A tag invalidation takes a batch of members from the tag set and then deletes their entries:
+ * when the deletion fails, the batch goes back into the set, so the retry finds the entries.
+ */
+describe('issue 12: a tag invalidation that fails half-way (memory store)', () => {
+  it('defect 7: puts the members it took back, so the retry removes the entries', async () => {
+    const inner = new MemoryStore()
+    let failDeletes = true
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver)
+        if (name !== 'run') {
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value
+        }
+        return (calls: Parameters<Store['run']>[0]) =>
+          failDeletes && calls.some((call) => call.script.name === 'delete')
+            ? Promise.reject(new Error('connection lost'))
+            : target.run(calls)
+      },
+    })
+    const cache = createCache({ store })
+    cache.on('error', () => undefined)
+    try {
+      await cache.set('k', 'old', { tags: ['t'] })
+      const failure = await cache.invalidate({ tags: ['t'] }).then(
+        () => undefined,
+        (error: unknown) => error as Error & { code?: string },
+      )
+      expect(failure?.code).to.equal('E_INVALIDATE')
+      failDeletes = false
+      expect(await cache.invalidate({ tags: ['t'] })).to.equal(1)
+      expect(await cache.get('k')).to.equal(undefined)
+    } finally {
+      await cache.close()
+    }
   })
 })
