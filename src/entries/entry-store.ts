@@ -6,7 +6,7 @@ import type { CacheEvents } from '../observe/events.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
 import type { L1Ticket, L1Tier } from './l1.js'
 import type { StateLog } from '../observe/logger.js'
-import { beginCalls, deleteCall, noticeCall, writeCalls } from './lua-calls.js'
+import { beginCalls, deleteCall, noticeCall, tagRegisterCalls, writeCalls } from './lua-calls.js'
 import type { ScriptReply, Store } from '../store/store.js'
 
 /** Everything the entry store works with. */
@@ -190,6 +190,14 @@ export class EntryStore {
       if (entry !== undefined) return { status: 'fresh', entry }
     }
     return { status: 'fence', fence: Number(String(fence)) }
+  }
+
+  /** Renew a computation's tag registrations (see `begin`); resolves true once renewed. */
+  async register(keys: EntryKeys, tags: readonly string[]): Promise<boolean> {
+    const calls = tagRegisterCalls(this.#deps, keys, tags)
+    return (
+      (await this.#guard('register', undefined, () => this.#deps.store.run(calls))) !== undefined
+    )
   }
 
   /**

@@ -25,15 +25,16 @@ export interface LuaCallContext {
 }
 
 /**
- * How long a computation's tag registration (made by `beginCalls`, before the function runs)
- * holds its member in a tag set, in ms: longer than any computation is expected to run. The
- * write then sets the member's score to the entry's life. A computation that ran longer than
- * this (minus a margin, `TAG_REGISTRATION_SAFE_MS`) does not store a tagged value: its
- * registration may have expired, and a tag invalidation meanwhile would not have found it.
+ * How long a computation's tag registration (`beginCalls`, then renewed every third of it while
+ * the function runs, `tagRegisterCalls`) holds its member in a tag set, in ms. The write then
+ * sets the member's score to the entry's life; a computation that never writes leaves its member
+ * for this long at most. A computation whose last renewal is older than this minus
+ * `TAG_REGISTRATION_MARGIN_MS` does not store a tagged value: its registration may have
+ * expired, and a tag invalidation meanwhile would not have found it.
  */
-export const TAG_REGISTRATION_MS = 3_600_000
-/** How long after its begin a computation may still store a tagged value, in ms. */
-export const TAG_REGISTRATION_SAFE_MS = TAG_REGISTRATION_MS - 60_000
+export const TAG_REGISTRATION_MS = 60_000
+/** Room left for the write to reach the store before a registration runs out, in ms. */
+export const TAG_REGISTRATION_MARGIN_MS = 15_000
 
 /**
  * Tags and Redis Cluster: an entry lives in its own hash slot and each tag set in another, so
@@ -54,9 +55,12 @@ export const TAG_REGISTRATION_SAFE_MS = TAG_REGISTRATION_MS - 60_000
  *   not seen (tags known before the call are).
  * - an invalidation takes members in batches (`tagTakeScript`) and deletes their entries; when a
  *   deletion fails it puts the batch back (`tagRestoreScript`), so a retry finds them.
- * - the one hole left: a waiter past `waitTimeout` computes under the holder's fence (defect 2)
- *   and shares the key's member; the holder's write sets the member's score to its entry's life,
- *   so the waiter's registration lasts that long, not `TAG_REGISTRATION_MS`.
+ * - the hole left: a write sets its member's score to its entry's life even when the fence
+ *   refuses it (the tag calls cannot depend on the write's outcome), and a holder's write does
+ *   so under a waiter past `waitTimeout` that computes under the same fence (defect 2). A
+ *   computation still running then holds its member only that long until its next renewal
+ *   (every third of `TAG_REGISTRATION_MS`): with an entry life shorter than that, a tag
+ *   invalidation in between can miss it.
  * A registration whose computation never writes leaves a dangling member (its deletion only
  * takes a new fence), gone when its score passes.
  */
@@ -130,7 +134,16 @@ export function beginCalls(
     keys: [keys.value, keys.fence],
     args: [String(now), String(c.fenceGraceMs), String(createdAfter), peek ? '1' : '0'],
   }
-  return [begin, ...tagAddCalls(c, tags, keys, TAG_REGISTRATION_MS, true)]
+  return [begin, ...tagRegisterCalls(c, keys, tags)]
+}
+
+/** A computation's tag registrations: raise-only, held `TAG_REGISTRATION_MS`. */
+export function tagRegisterCalls(
+  c: LuaCallContext,
+  keys: EntryKeys,
+  tags: readonly string[],
+): ScriptCall[] {
+  return tagAddCalls(c, tags, keys, TAG_REGISTRATION_MS, true)
 }
 
 /** Take up to `count` members of a tag set, soonest to expire first. */

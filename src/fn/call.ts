@@ -106,8 +106,8 @@ export interface Computation<T> {
   /** True when nothing is shared: the re-check failed, or the lock was unavailable. */
   readonly degraded: boolean
   /**
-   * When the re-check answered (epoch ms): the computation's tag registrations hold from then
-   * on for `TAG_REGISTRATION_SAFE_MS` (entries/lua-calls.ts).
+   * When the computation's tag registrations (its plan's `tags`) were last sent, epoch ms: taken
+   * by the re-check, renewed while the function runs (leader.ts, `keepRegistered`).
    */
-  readonly begunAt: number
+  readonly registration: { at: number }
 }

@@ -1,5 +1,6 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
 import type { BeginOutcome } from '../entries/entry-store.js'
+import { TAG_REGISTRATION_MS } from '../entries/lua-calls.js'
 import { HardTimeoutError } from '../errors.js'
 import type { LockHandle } from '../lock/lock.js'
 import type { Computation, FnCall } from './call.js'
@@ -24,6 +25,7 @@ export async function lead<T>(
   const { entries, events } = call.deps
   const { plan } = call
   let begin: BeginOutcome
+  const registration = { at: Date.now() }
   try {
     // A refresh of a still-fresh value (eager refresh) only yields to a newer entry.
     const createdAfter = stale !== undefined && stale.freshUntil > Date.now() ? stale.createdAt : 0
@@ -35,7 +37,14 @@ export async function lead<T>(
     // invalidation from then on refuses this computation's write (defect 1 of issue 12).
     begin = storeDown
       ? { status: 'failed' }
-      : await entries.begin(plan.namespace, plan.keys, Date.now(), createdAfter, peek, plan.tags)
+      : await entries.begin(
+          plan.namespace,
+          plan.keys,
+          registration.at,
+          createdAfter,
+          peek,
+          plan.tags,
+        )
   } catch (error) {
     await handle?.release()
     throw error
@@ -52,8 +61,7 @@ export async function lead<T>(
   const fence = begin.status === 'fence' ? begin.fence : undefined
   // Without the store (re-check failed) or the lock, nothing is shared: the caller should know.
   const degraded = begin.status === 'failed' || reason === 'fallback'
-  const begunAt = Date.now()
-  const computation: Computation<T> = { call, stale, handle, reason, fence, degraded, begunAt }
+  const computation: Computation<T> = { call, stale, handle, reason, fence, degraded, registration }
   const work = compute(computation).then((result) => (degraded ? { ...result, degraded } : result))
   const fallback = stale?.kind === 'value' ? () => fromEntry(stale, 'stale') : undefined
   return softTimeout(work, plan.softTimeoutMs, fallback, () => {
@@ -77,6 +85,7 @@ export async function runDirect<T>(call: FnCall<T>): Promise<CacheFnResult<T>> {
 
 async function compute<T>(c: Computation<T>): Promise<CacheFnResult<T>> {
   const heartbeat = c.handle === undefined ? undefined : keepAlive(c.call, c.handle)
+  const registered = keepRegistered(c)
   const started = performance.now()
   try {
     let outcome: FunctionOutcome<T>
@@ -85,9 +94,11 @@ async function compute<T>(c: Computation<T>): Promise<CacheFnResult<T>> {
       outcome = await runFunction(c.call.fn, c.call.plan, staleValue, c.degraded)
     } catch (error) {
       heartbeat?.stop()
+      clearInterval(registered)
       return await onFailure(c, error, started)
     }
     heartbeat?.stop()
+    clearInterval(registered)
     c.call.reportRun(started, true, c.reason)
     return await storeResult(c, outcome)
   } finally {
@@ -138,4 +149,24 @@ function keepAlive<T>(call: FnCall<T>, handle: LockHandle): { stop(): void } {
       clearTimeout(timer)
     },
   }
+}
+
+/**
+ * Renew the tag registrations of a computation that has a fence every third of their hold
+ * while the function runs, so a tag invalidation finds the key however long it runs.
+ */
+function keepRegistered<T>(c: Computation<T>): NodeJS.Timeout | undefined {
+  const { plan, deps } = c.call
+  if (c.fence === undefined || plan.tags.length === 0) return undefined
+  const timer = setInterval(() => {
+    const sent = Date.now()
+    deps.entries.register(plan.keys, plan.tags).then(
+      (renewed) => {
+        if (renewed) c.registration.at = Math.max(c.registration.at, sent)
+      },
+      () => undefined,
+    )
+  }, TAG_REGISTRATION_MS / 3)
+  timer.unref()
+  return timer
 }

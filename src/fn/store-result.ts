@@ -1,6 +1,6 @@
 import type { BusMessage } from '../bus/bus.js'
 import type { EntryWrite } from '../entries/entry-store.js'
-import { TAG_REGISTRATION_SAFE_MS } from '../entries/lua-calls.js'
+import { TAG_REGISTRATION_MARGIN_MS, TAG_REGISTRATION_MS } from '../entries/lua-calls.js'
 import { SerializationError } from '../errors.js'
 import type { FnPlan } from '../options/fn-options.js'
 import type { Computation } from './call.js'
@@ -61,8 +61,9 @@ export async function storeResult<T>(
     await announcePass(c, plan)
     return result
   }
-  if (plan.tags.length > 0 && now - c.begunAt > TAG_REGISTRATION_SAFE_MS) {
-    // Its tag registrations may have expired: a tag invalidation since could have missed it.
+  const registeredFor = TAG_REGISTRATION_MS - TAG_REGISTRATION_MARGIN_MS
+  if (c.call.plan.tags.length > 0 && now - c.registration.at > registeredFor) {
+    // Its tag registrations may have run out: a tag invalidation since could have missed it.
     events.emit('fence:rejected', { namespace: plan.namespace })
     await announcePass(c, plan)
     return result
