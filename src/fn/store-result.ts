@@ -61,8 +61,7 @@ export async function storeResult<T>(
     await announcePass(c, plan)
     return result
   }
-  const registeredFor = TAG_REGISTRATION_MS - TAG_REGISTRATION_MARGIN_MS
-  if (c.call.plan.tags.length > 0 && now - c.registration.at > registeredFor) {
+  if (registrationLapsed(c, now)) {
     // Its tag registrations may have run out: a tag invalidation since could have missed it.
     events.emit('fence:rejected', { namespace: plan.namespace })
     await announcePass(c, plan)
@@ -78,6 +77,12 @@ export async function storeResult<T>(
     return result
   }
   return { ...result, freshUntil: write.freshUntil }
+}
+
+/** Whether a fenced computation's tag registrations may have run out (leader.ts renews them). */
+function registrationLapsed<T>(c: Computation<T>, now: number): boolean {
+  if (c.fence === undefined || c.call.plan.tags.length === 0) return false
+  return now - c.registration.at > TAG_REGISTRATION_MS - TAG_REGISTRATION_MARGIN_MS
 }
 
 /**

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import type { InvalidateTarget } from '../../../src/index.js'
+import { record } from '../../support/events.js'
 import { deferred } from '../../support/wait.js'
 import type { InstanceFactory } from './instances.js'
 
@@ -58,6 +59,31 @@ export function describeInvalidation(instance: InstanceFactory): void {
         expect(await a.invalidate({ tags: ['t'] })).to.equal(1)
         expect(await b.get('k')).to.equal(undefined)
       })
+    })
+
+    it('defect 1: a computation outliving its tag registration does not store a tagged value', async () => {
+      const [a, b] = [instance(), instance()]
+      const rejected = record(a, 'fence:rejected')
+      const realNow = Date.now
+      // The function runs "50 s" (past the 45 s a registration is relied on without renewal).
+      const slow = (): string => {
+        const skew = realNow() + 50_000
+        Date.now = () => skew
+        return 'ran long'
+      }
+      try {
+        expect(await a.cacheFn('tagged', slow, { tags: ['t'] })).to.equal('ran long')
+      } finally {
+        Date.now = realNow
+      }
+      expect(rejected.length).to.equal(1)
+      expect(await b.get('tagged')).to.equal(undefined)
+      try {
+        expect(await a.cacheFn('untagged', slow)).to.equal('ran long')
+      } finally {
+        Date.now = realNow
+      }
+      expect(await b.get('untagged')).to.equal('ran long')
     })
 
     describe('defect 5: a call made after invalidate() resolved does not join an earlier flight', () => {
