@@ -59,6 +59,11 @@ export class InvalidationOps {
     this.#deps.l1?.dropNamespace(namespace)
   }
 
+  /** Drop every entry carrying one of `tags` from the local L1 tier. */
+  dropTagged(tags: readonly string[]): void {
+    this.#deps.l1?.dropTagged(tags)
+  }
+
   /** Tell every instance to drop a namespace from its L1 tier; throws when it cannot be sent. */
   announceCleared(namespace: string): Promise<void> {
     const bus = this.#deps.bus

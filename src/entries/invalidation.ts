@@ -111,7 +111,13 @@ export class Invalidator {
     const checked = tags.map(checkTag)
     return this.#settle('tags', { kind: 'all' }, undefined, async () => {
       let removed = 0
-      for (const tag of checked) removed += await this.#takeTag(tag)
+      try {
+        for (const tag of checked) removed += await this.#takeTag(tag)
+      } finally {
+        // After the store work, so a read in flight meanwhile cannot leave an old copy behind;
+        // this reaches copies the tag sets no longer list (lost to a store restart).
+        this.#deps.ops.dropTagged(checked)
+      }
       return removed
     })
   }

@@ -65,6 +65,7 @@ export class L1Tier {
   #floor = 0
   readonly #keyMarks = new Map<string, number>()
   readonly #namespaceMarks = new Map<string, number>()
+  readonly #tagMarks = new Map<string, number>()
   // True while the bus's subscription is down: notices are lost, so nothing is kept.
   #suspended = false
 
@@ -134,7 +135,10 @@ export class L1Tier {
     now: number,
     ticket?: L1Ticket,
   ): void {
-    if (this.#suspended || (ticket !== undefined && this.#droppedSince(key, namespace, ticket))) {
+    if (
+      this.#suspended ||
+      (ticket !== undefined && this.#droppedSince(key, namespace, meta.tags, ticket))
+    ) {
       return
     }
     this.delete(key)
@@ -183,6 +187,27 @@ export class L1Tier {
     return this.clearNamespace(namespace)
   }
 
+  /**
+   * Drop every entry carrying one of `tags` (see `drop`): the instance's own tag invalidation
+   * reaches its copies even when the store's tag set no longer lists them (a registration lost
+   * to a store restart); returns how many were dropped.
+   */
+  dropTagged(tags: readonly string[]): number {
+    this.#epoch++
+    if (this.#tagMarks.size + tags.length > MAX_MARKS) {
+      this.#tagMarks.clear()
+      this.#floor = this.#epoch
+    }
+    for (const tag of tags) this.#tagMarks.set(tag, this.#epoch)
+    let count = 0
+    for (const [key, slot] of this.#slots) {
+      if (!slot.meta.tags.some((tag) => tags.includes(tag))) continue
+      this.delete(key)
+      count++
+    }
+    return count
+  }
+
   /** Drop everything (see `drop`); returns how many entries were held. */
   dropAll(): number {
     const count = this.#slots.size
@@ -191,6 +216,7 @@ export class L1Tier {
     this.#floor = this.#epoch
     this.#keyMarks.clear()
     this.#namespaceMarks.clear()
+    this.#tagMarks.clear()
     return count
   }
 
@@ -210,11 +236,18 @@ export class L1Tier {
     this.#bytes = 0
   }
 
-  #droppedSince(key: string, namespace: string, ticket: L1Ticket): boolean {
+  #droppedSince(
+    key: string,
+    namespace: string,
+    tags: readonly string[],
+    ticket: L1Ticket,
+  ): boolean {
     if (ticket === this.#epoch) return false
     if (ticket < this.#floor) return true
     return (
-      (this.#keyMarks.get(key) ?? 0) > ticket || (this.#namespaceMarks.get(namespace) ?? 0) > ticket
+      (this.#keyMarks.get(key) ?? 0) > ticket ||
+      (this.#namespaceMarks.get(namespace) ?? 0) > ticket ||
+      tags.some((tag) => (this.#tagMarks.get(tag) ?? 0) > ticket)
     )
   }
 }

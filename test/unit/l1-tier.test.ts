@@ -56,3 +56,33 @@ describe('L1Tier eviction order', () => {
     expect(l1.bytes).to.be.at.most(60 * SLOT)
   })
 })
+
+describe('L1Tier tag drops', () => {
+  const tagged = (tags: string[]): EntryMeta => ({ ...meta, tags })
+
+  it('drops the slots carrying a tag, and only those', () => {
+    const l1 = tier(10 * SLOT)
+    l1.set('k1', 'n', tagged(['t1']), payload, now)
+    l1.set('k2', 'n', tagged(['t2', 't1']), payload, now)
+    l1.set('k3', 'n', tagged(['t3']), payload, now)
+    expect(l1.dropTagged(['t1'])).to.equal(2)
+    expect(['k1', 'k2', 'k3'].map((key) => l1.get(key, now) !== undefined)).to.deep.equal([
+      false,
+      false,
+      true,
+    ])
+  })
+
+  it('refuses a read in flight before the drop that would put a tagged copy back', () => {
+    const l1 = tier(10 * SLOT)
+    const before = l1.ticket()
+    l1.dropTagged(['t1'])
+    l1.set('k1', 'n', tagged(['t1']), payload, now, before)
+    expect(l1.get('k1', now)).to.equal(undefined)
+    // Other tags, and reads that started after the drop, are held as usual.
+    l1.set('k2', 'n', tagged(['t2']), payload, now, before)
+    l1.set('k3', 'n', tagged(['t1']), payload, now, l1.ticket())
+    expect(l1.get('k2', now)).to.not.equal(undefined)
+    expect(l1.get('k3', now)).to.not.equal(undefined)
+  })
+})
