@@ -27,11 +27,17 @@ export interface RedisCluster extends Pick<
   AnyRedisCluster,
   'masters' | 'isReady' | 'isOpen' | 'sendCommand' | 'nodeClient' | 'destroy' | 'close'
 > {
+  /** Connect to the cluster (the store subscribes on a duplicate it connects itself). */
   connect(): Promise<unknown>
+  /** A new cluster client with the same options (for the pub/sub connection). */
   duplicate(): RedisCluster
+  /** Listen to an event (the store listens to `error`). */
   on(event: string, listener: (...args: any[]) => void): unknown
+  /** Stop listening to an event. */
   off(event: string, listener: (...args: any[]) => void): unknown
+  /** Run a loaded Lua script by its SHA1, routed by its first key (the lock scripts). */
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  /** Run a Lua script, routed by its first key. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
 }
 /** A node-redis v5/v6 client pool. */
