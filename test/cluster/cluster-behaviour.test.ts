@@ -45,15 +45,11 @@ describe('Redis Cluster: behaviour across masters', function () {
   }
 
   /** Cache keys of `namespace` whose entries live on each master (one per master). */
-  async function keysOnEveryMaster(namespace: string): Promise<string[]> {
-    const byMaster = new Map<number, string>()
-    for (let i = 0; byMaster.size < 3; i++) {
-      const key = `key-${i}`
-      const master = await cluster.masterOf(`{${namespace}:${key}}`)
-      if (!byMaster.has(master.server.port)) byMaster.set(master.server.port, key)
-    }
-    return [...byMaster.values()]
-  }
+  const keysOnEveryMaster = (namespace: string): Promise<string[]> =>
+    cluster.keysOnEveryMaster(
+      (i) => `key-${i}`,
+      (key) => `{${namespace}:${key}}`,
+    )
 
   /** Resolves once `caches` together emitted `event` `count` times. */
   function counted(caches: Cache[], event: 'lock:contended', count: number): Promise<void> {

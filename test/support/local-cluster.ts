@@ -94,13 +94,20 @@ export class LocalCluster {
     return owner
   }
 
-  /** Keys, one per master, for tests that must touch every master (by hash tag). */
-  async keysOnEveryMaster(prefix: string): Promise<string[]> {
+  /**
+   * Names `name(0)`, `name(1)`, ... until one per master is found; `redisKey` maps a name to the
+   * Redis key whose slot counts (e.g. herdlock's hash tag `{<namespace>:<key>}`).
+   */
+  async keysOnEveryMaster(
+    name: (i: number) => string,
+    redisKey: (name: string) => string = (n) => n,
+  ): Promise<string[]> {
+    const owners = await slotOwners(this.#running()[0]!.server)
+    const masters = new Set(owners.map((range) => range.port)).size
     const wanted = new Map<number, string>()
-    for (let i = 0; wanted.size < (await slotOwners(this.#running()[0]!.server)).length; i++) {
-      const key = `${prefix}${i}`
-      const master = await this.masterOf(key)
-      if (!wanted.has(master.server.port)) wanted.set(master.server.port, key)
+    for (let i = 0; wanted.size < masters; i++) {
+      const master = await this.masterOf(redisKey(name(i)))
+      if (!wanted.has(master.server.port)) wanted.set(master.server.port, name(i))
     }
     return [...wanted.values()]
   }
