@@ -1,6 +1,6 @@
 import type { EntryStoreDeps } from './entry-store.js'
 import type { EntryKeys } from './keyspace.js'
-import { deleteCall, tagRestoreCall, tagTakeCall } from './lua-calls.js'
+import { deleteCall, tagSettleCall, tagTakeCall, type TakenMember } from './lua-calls.js'
 import type { ScriptCall, ScriptReply } from '../store/store.js'
 
 /**
@@ -32,16 +32,23 @@ export class InvalidationOps {
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
-  /** Take up to `count` members (value keys) of a tag's set, soonest to expire first. */
-  async takeTag(tag: string, count: number): Promise<string[]> {
+  /**
+   * Take up to `count` members (value keys) of a tag, soonest to expire first; they stay in the
+   * tag's pending set until settled, so a failure from here on loses none of them.
+   */
+  async takeTag(tag: string, count: number): Promise<TakenMember[]> {
     const [reply] = await this.#run('invalidate', [tagTakeCall(this.#deps, tag, count)])
-    return ((reply ?? []) as Buffer[]).map(String)
+    const flat = ((reply ?? []) as Buffer[]).map(String)
+    const taken: TakenMember[] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      taken.push({ member: flat[i]!, score: flat[i + 1]! })
+    }
+    return taken
   }
 
-  /** Put members back into a tag's set (their entries could not be deleted). */
-  async restoreTag(tag: string, members: readonly string[]): Promise<void> {
-    if (members.length > 0)
-      await this.#run('invalidate', [tagRestoreCall(this.#deps, tag, members)])
+  /** Settle taken members whose entries were deleted. */
+  async settleTag(tag: string, taken: readonly TakenMember[]): Promise<void> {
+    if (taken.length > 0) await this.#run('invalidate', [tagSettleCall(this.#deps, tag, taken)])
   }
 
   /** SCAN for key names; failures are reported, then thrown. */

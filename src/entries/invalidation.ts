@@ -123,22 +123,19 @@ export class Invalidator {
   }
 
   /**
-   * Remove every live entry of one tag set, taking its members in bounded batches until it is
-   * empty: memory and reply sizes stay bounded however many entries carry the tag. A batch whose
-   * entries could not be deleted is put back before the failure is thrown, for the retry.
+   * Remove every live entry of one tag, taking its members in bounded batches until none is
+   * left: memory and reply sizes stay bounded however many entries carry the tag. A batch is
+   * settled only after its entries are deleted; a failure before that leaves it pending, for
+   * the next invalidation of the tag (`tagTakeScript`).
    */
   async #takeTag(tag: string): Promise<number> {
     let removed = 0
     for (;;) {
-      const names = await this.#deps.ops.takeTag(tag, TAG_BATCH)
-      const entries = names.flatMap((name) => this.#deps.keyspace.entryOf(name) ?? [])
-      try {
-        removed += await this.#deps.ops.removeEntries(entries, true)
-      } catch (error) {
-        await this.#deps.ops.restoreTag(tag, names).catch(() => undefined)
-        throw error
-      }
-      if (names.length < TAG_BATCH) return removed
+      const taken = await this.#deps.ops.takeTag(tag, TAG_BATCH)
+      const entries = taken.flatMap(({ member }) => this.#deps.keyspace.entryOf(member) ?? [])
+      removed += await this.#deps.ops.removeEntries(entries, true)
+      await this.#deps.ops.settleTag(tag, taken)
+      if (taken.length < TAG_BATCH) return removed
     }
   }
 

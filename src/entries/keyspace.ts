@@ -10,6 +10,7 @@ import { InvalidKeyError, InvalidOptionError, OptionRangeError } from '../errors
  *   <prefix>:f:{<ns>:<key>}   the fence counter
  *   <prefix>:l:{<ns>:<key>}   the lock (on the lock nodes)
  *   <prefix>:tz:{<tag>}       the value keys carrying a tag (sorted set, scored by expiry)
+ *   <prefix>:tp:{<tag>}       those an invalidation took and has not settled yet
  *   <prefix>:bus              the pub/sub channel
  *
  * Parts are escaped so that the encoding is unambiguous: a namespace never contains a raw ':'
@@ -185,6 +186,11 @@ export class Keyspace {
    */
   tagSet(tag: string): string {
     return `${this.prefix}:tz:{${encodeKey(checkTag(tag))}}`
+  }
+
+  /** A tag's pending set: members an invalidation took and has not settled (same hash slot). */
+  tagPending(tag: string): string {
+    return `${this.prefix}:tp:{${encodeKey(checkTag(tag))}}`
   }
 
   /**

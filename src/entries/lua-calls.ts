@@ -6,11 +6,9 @@ import {
   beginComputeScript,
   noticeScript,
   deleteEntryScript,
-  tagAddScript,
-  tagRestoreScript,
-  tagTakeScript,
   writeEntryScript,
 } from './lua-scripts.js'
+import { tagAddScript, tagSettleScript, tagTakeScript } from './tag-scripts.js'
 import type { ScriptCall } from '../store/store.js'
 
 /** The calls of the Lua scripts behind entry operations (lua-scripts.ts): keys and arguments in the order the scripts read them. */
@@ -53,8 +51,10 @@ export const TAG_REGISTRATION_MARGIN_MS = 15_000
  *   untagged, tags chosen by the function itself (`ctx.setOptions`) included; those are
  *   registered only at the write, so an invalidation of such a tag while the function ran is
  *   not seen (tags known before the call are).
- * - an invalidation takes members in batches (`tagTakeScript`) and deletes their entries; when a
- *   deletion fails it puts the batch back (`tagRestoreScript`), so a retry finds them.
+ * - an invalidation takes members in batches (`tagTakeScript`: they move to the tag's pending
+ *   set), deletes their entries, then settles them (`tagSettleScript`). A take whose reply was
+ *   lost or a batch whose deletes failed leaves its members pending, and the next invalidation
+ *   of the tag takes them first: no member is lost to a store gap.
  * - the hole left: a write sets its member's score to its entry's life even when the fence
  *   refuses it (the tag calls cannot depend on the write's outcome), and a holder's write does
  *   so under a waiter past `waitTimeout` that computes under the same fence (defect 2). A
@@ -146,19 +146,26 @@ export function tagRegisterCalls(
   return tagAddCalls(c, tags, keys, TAG_REGISTRATION_MS, true)
 }
 
-/** Take up to `count` members of a tag set, soonest to expire first. */
+/** Take up to `count` members of a tag for an invalidation (see `tagTakeScript`). */
 export function tagTakeCall(c: LuaCallContext, tag: string, count: number): ScriptCall {
-  return { script: tagTakeScript, keys: [c.keyspace.tagSet(tag)], args: [String(count)] }
+  const keys = [c.keyspace.tagSet(tag), c.keyspace.tagPending(tag)]
+  return { script: tagTakeScript, keys, args: [String(count)] }
 }
 
-/** Put back members taken from a tag set (for `TAG_REGISTRATION_MS`: a retry finds them). */
-export function tagRestoreCall(
+/** Settle taken members whose entries were deleted (see `tagSettleScript`). */
+export function tagSettleCall(
   c: LuaCallContext,
   tag: string,
-  members: readonly string[],
+  taken: readonly TakenMember[],
 ): ScriptCall {
-  const args = [String(TAG_REGISTRATION_MS), ...members]
-  return { script: tagRestoreScript, keys: [c.keyspace.tagSet(tag)], args }
+  const args = taken.flatMap(({ member, score }) => [member, score])
+  return { script: tagSettleScript, keys: [c.keyspace.tagPending(tag)], args }
+}
+
+/** A member taken from a tag set, with its score as the store wrote it. */
+export interface TakenMember {
+  readonly member: string
+  readonly score: string
 }
 
 /** Publish `message` on the bus only while `fence` is the key's newest. */

@@ -39,8 +39,10 @@ end`
 const BEGIN_HEADER_LUA = envelopeHeaderPattern('lua', ['createdAt', 'freshUntil', 'kind'])
 const BEGIN_HEADER_JS = new RegExp(envelopeHeaderPattern('js', ['createdAt', 'freshUntil', 'kind']))
 
-const num = (arg: Buffer | undefined): number => Number(arg?.toString('latin1') ?? '')
-const str = (arg: Buffer | undefined): string => arg?.toString('utf8') ?? ''
+/** A script argument as a number (the memory dialect of `tonumber(ARGV[i])`). */
+export const num = (arg: Buffer | undefined): number => Number(arg?.toString('latin1') ?? '')
+/** A script argument as text. */
+export const str = (arg: Buffer | undefined): string => arg?.toString('utf8') ?? ''
 const fenceText = (fence: number): Buffer => Buffer.from(fence.toFixed(0), 'latin1')
 
 function currentFence(db: MemoryDb, fenceKey: string): number {
@@ -163,92 +165,6 @@ return n`,
     const deleted = db.delete(valueKey) ? 1 : 0
     publish(db, args, 1, newFence(db, fenceKey, num(args[0])))
     return deleted
-  },
-}
-
-// Lua: the server time in ms, in the local `now`.
-const LUA_NOW_MS = `
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`
-
-const nowMs = (db: MemoryDb): number => Math.floor(db.timeMicros() / 1000)
-
-/**
- * Add a value key to a tag set: a sorted set scored by when each member's entry expires. Members
- * whose entry has expired are dropped on every add, and the set expires with its last live
- * member, so a tag set never holds more than the entries written with the tag that may still
- * exist (a rewrite updates its member, never adds one). With ARGV[3] '1' (a computation's
- * registration before its function runs) the member's score is only ever raised, so a
- * registration never shortens the life of a member an entry or another computation set.
- * KEYS: tag set. ARGV: ttl ms, member, '1' to only raise the score.
- */
-export const tagAddScript: StoreScript = {
-  name: 'tag-add',
-  lua: `${LUA_NOW_MS}
-local score = string.format('%.0f', now + tonumber(ARGV[1]))
-if ARGV[3] == '1' then redis.call('ZADD', KEYS[1], 'GT', score, ARGV[2])
-else redis.call('ZADD', KEYS[1], score, ARGV[2]) end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
-return 1`,
-  memory(db, [setKey = ''], args): ScriptReply {
-    const now = nowMs(db)
-    const score = now + num(args[0])
-    const member = str(args[1])
-    const current = db.sortedScore(setKey, member)
-    if (str(args[2]) !== '1' || current === undefined || current < score) {
-      db.sortedAdd(setKey, score, member)
-    }
-    db.sortedTrim(setKey, now)
-    const last = db.sortedMaxScore(setKey)
-    if (last !== undefined) db.expire(setKey, Math.max(1, last - now))
-    return 1
-  },
-}
-
-/**
- * Take (read and remove) up to ARGV[1] members of a tag set, soonest to expire first, after
- * dropping the expired ones: invalidation reads a big tag in bounded batches until it is empty.
- * KEYS: tag set. ARGV: batch size. Returns the members taken.
- */
-export const tagTakeScript: StoreScript = {
-  name: 'tag-take',
-  lua: `${LUA_NOW_MS}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[1]))
-local members = {}
-for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
-return members`,
-  memory(db, [setKey = ''], args): ScriptReply {
-    db.sortedTrim(setKey, nowMs(db))
-    return db.sortedPopMin(setKey, num(args[0])).map((member) => Buffer.from(member, 'utf8'))
-  },
-}
-
-/**
- * Put back members an invalidation took but could not delete the entries of, so a retry finds
- * them: each is held for ARGV[1] ms at least (its score is only raised: a computation may have
- * registered it again meanwhile). KEYS: tag set. ARGV: hold ms, members.
- */
-export const tagRestoreScript: StoreScript = {
-  name: 'tag-restore',
-  lua: `${LUA_NOW_MS}
-local score = string.format('%.0f', now + tonumber(ARGV[1]))
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'GT', score, ARGV[i]) end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now)) end
-return 1`,
-  memory(db, [setKey = ''], args): ScriptReply {
-    const now = nowMs(db)
-    const score = now + num(args[0])
-    for (const arg of args.slice(1)) {
-      const member = str(arg)
-      if ((db.sortedScore(setKey, member) ?? -Infinity) < score) db.sortedAdd(setKey, score, member)
-    }
-    const last = db.sortedMaxScore(setKey)
-    if (last !== undefined) db.expire(setKey, Math.max(1, last - now))
-    return 1
   },
 }
 

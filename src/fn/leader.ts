@@ -13,7 +13,9 @@ import { announceFailure, storeResult } from './store-result.js'
  * The computing side of cacheFn: re-check and take a fence, run the function (extending the
  * lock while it runs), store the result under the fence, announce it, release the lock. Also
  * used without a lock when the lock is unavailable or a waiter gave up waiting: the write is
- * fenced either way, so the newest computation wins.
+ * fenced either way, so the newest computation wins. A computation that got no fence (the
+ * store was unreachable at the re-check) returns its value without storing it: nothing could
+ * refuse its write after an invalidation.
  */
 export async function lead<T>(
   call: FnCall<T>,

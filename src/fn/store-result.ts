@@ -19,7 +19,7 @@ export async function announceFailure<T>(c: Computation<T>, error: unknown): Pro
   const { entries, bus } = c.call.deps
   const { plan } = c.call
   const wire = toWire(error)
-  if (plan.errorTtlMs > 0) {
+  if (plan.errorTtlMs > 0 && c.fence !== undefined) {
     const [outcome] = await entries.write([marker(plan, 'error', wire, plan.errorTtlMs, c.fence)])
     if (outcome?.status === 'written') return
   }
@@ -49,6 +49,12 @@ export async function storeResult<T>(
   const { events, entries } = c.call.deps
   const now = Date.now()
   const result = computed(value, now)
+  if (c.fence === undefined) {
+    // No fence: the store was unreachable when the computation began, so an invalidation
+    // since then could not have refused this write. Stored now, it could outlive one.
+    await announcePass(c, plan)
+    return result
+  }
   const refused = skip ?? (plan.shouldCache?.(value) === false ? 'predicate' : undefined)
   if (refused !== undefined) {
     events.emit('cache:skip', { namespace: plan.namespace, reason: refused })
@@ -81,7 +87,7 @@ export async function storeResult<T>(
 
 /** Whether a fenced computation's tag registrations may have run out (leader.ts renews them). */
 function registrationLapsed<T>(c: Computation<T>, now: number): boolean {
-  if (c.fence === undefined || c.call.plan.tags.length === 0) return false
+  if (c.call.plan.tags.length === 0) return false
   return now - c.registration.at > TAG_REGISTRATION_MS - TAG_REGISTRATION_MARGIN_MS
 }
 
@@ -91,7 +97,7 @@ function registrationLapsed<T>(c: Computation<T>, now: number): boolean {
  */
 async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void> {
   const { entries, bus } = c.call.deps
-  if (plan.passTtlMs > 0) {
+  if (plan.passTtlMs > 0 && c.fence !== undefined) {
     const [outcome] = await entries.write([
       marker(plan, 'pass', undefined, plan.passTtlMs, c.fence),
     ])
@@ -100,13 +106,13 @@ async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void
   await announce(c, { type: 'pass', origin: bus.origin, key: plan.keys.value })
 }
 
-/** A value entry, or a marker, under the plan's key and the fence (when there is one). */
+/** A value entry, or a marker, under the plan's key and the computation's fence. */
 function entryWrite<T>(
   plan: FnPlan<T>,
   value: unknown,
   now: number,
   ttl: number,
-  fence: number | undefined,
+  fence: number,
   kind: 'value' | 'pass' | 'error' = 'value',
 ): EntryWrite {
   // Markers ("pass", cached failures) have no stale window and no tags.
@@ -120,7 +126,7 @@ function entryWrite<T>(
     staleUntil: now + ttl + stale,
     kind,
     tags: kind === 'value' ? plan.tags : [],
-    ...(fence === undefined ? {} : { fence }),
+    fence,
   }
 }
 
@@ -130,7 +136,7 @@ function marker<T>(
   kind: 'pass' | 'error',
   value: unknown,
   ttl: number,
-  fence: number | undefined,
+  fence: number,
 ): EntryWrite {
   return entryWrite(plan, value, Date.now(), ttl, fence, kind)
 }

@@ -241,14 +241,16 @@ export class MemoryStore implements Store {
         for (const [member, score] of sorted) if (score <= max) sorted.delete(member)
         this.#resize(key, sorted)
       },
-      sortedPopMin: (key, count) => {
+      sortedRange: (key, count) => {
         const sorted = this.#sorted(key)
-        if (sorted === undefined) return []
-        const lowest = [...sorted].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : 1))
-        const taken = lowest.slice(0, count).map(([member]) => member)
-        for (const member of taken) sorted.delete(member)
+        if (sorted === undefined || count <= 0) return []
+        return [...sorted].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : 1)).slice(0, count)
+      },
+      sortedRemove: (key, member) => {
+        const sorted = this.#sorted(key)
+        if (sorted === undefined || !sorted.delete(member)) return false
         this.#resize(key, sorted)
-        return taken
+        return true
       },
       sortedScore: (key, member) => this.#sorted(key)?.get(member),
       sortedMaxScore: (key) => {

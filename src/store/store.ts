@@ -56,8 +56,10 @@ export interface MemoryDb {
   sortedAdd(key: string, score: number, member: string): void
   /** Remove the members scored at most `max` (like ZREMRANGEBYSCORE key -inf max). */
   sortedTrim(key: string, max: number): void
-  /** Remove and return up to `count` members of lowest score (like ZPOPMIN, members only). */
-  sortedPopMin(key: string, count: number): string[]
+  /** Up to `count` members of lowest score, with their scores (like ZRANGE 0 count-1 WITHSCORES). */
+  sortedRange(key: string, count: number): [member: string, score: number][]
+  /** Remove a member of a sorted set; true when it was there (like ZREM). */
+  sortedRemove(key: string, member: string): boolean
   /** The score of a member of a sorted set; undefined when it is not there (like ZSCORE). */
   sortedScore(key: string, member: string): number | undefined
   /** The highest score of a sorted set; undefined when it does not exist. */

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict'
-import {
-  beginComputeScript,
-  deleteEntryScript,
-  tagAddScript,
-  tagRestoreScript,
-  tagTakeScript,
-  writeEntryScript,
-} from '../entries/lua-scripts.js'
+import { beginComputeScript, deleteEntryScript, writeEntryScript } from '../entries/lua-scripts.js'
+import { tagAddScript, tagSettleScript, tagTakeScript } from '../entries/tag-scripts.js'
 import type { ScriptReply, Store } from '../store/store.js'
 import { entryParts, MessageLog, sleep, type StoreCaseBody } from './contract-kit.js'
 
@@ -28,6 +22,37 @@ async function beginCompute(store: Store, keys: readonly [string, string]): Prom
 }
 
 const first = (replies: ScriptReply[]): ScriptReply[] => replies[0] as ScriptReply[]
+
+/** A tag set and its pending set (one hash slot). */
+function tagKeys(prefix: string, tag: string): readonly [string, string] {
+  return [`${prefix}:tz:{${tag}}`, `${prefix}:tp:{${tag}}`]
+}
+
+/** Take up to `count` members for an invalidation: [member, score] pairs. */
+async function takeTag(
+  store: Store,
+  keys: readonly [string, string],
+  count: number,
+): Promise<[string, string][]> {
+  const [reply] = (await store.run([{ script: tagTakeScript, keys, args: [String(count)] }])) as [
+    Buffer[],
+  ]
+  const flat = reply.map(String)
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!])
+  return pairs
+}
+
+async function settleTag(
+  store: Store,
+  keys: readonly [string, string],
+  taken: readonly [string, string][],
+): Promise<number> {
+  const call = { script: tagSettleScript, keys: [keys[1]], args: taken.flat() }
+  return Number((await store.run([call]))[0])
+}
+
+const members = (pairs: readonly [string, string][]): string[] => pairs.map(([m]) => m)
 
 /** The entry scripts (fenced writes, begin, delete, tags) and pub/sub: what cacheFn relies on. */
 export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] = [
@@ -82,66 +107,66 @@ export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] =
   [
     'keeps tag sets scored by expiry: expired members dropped, taken in batches',
     async (store, p) => {
-      const tag = `${p}:tz:{tag}`
+      const tags = tagKeys(p, 'tag')
       await store.run([
-        { script: tagAddScript, keys: [tag], args: ['60', 'k1'] },
-        { script: tagAddScript, keys: [tag], args: ['10000', 'k2'] },
-        { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
-        { script: tagAddScript, keys: [tag], args: ['20000', 'k4'] },
-        { script: tagAddScript, keys: [tag], args: ['30000', 'k5'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['60', 'k1'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['10000', 'k2'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['50', 'k3'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['20000', 'k4'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['30000', 'k5'] },
       ])
       await sleep(100)
-      const take = async (): Promise<string[]> => {
-        const [members] = (await store.run([
-          { script: tagTakeScript, keys: [tag], args: ['2'] },
-        ])) as [Buffer[]]
-        return members.map(String)
-      }
       // k1 and k3 expired: never returned; the others soonest to expire first, two at a time.
-      assert.deepEqual(await take(), ['k2', 'k4'])
-      assert.deepEqual(await take(), ['k5'])
-      assert.deepEqual(await take(), [])
+      const batch = await takeTag(store, tags, 2)
+      assert.deepEqual(members(batch), ['k2', 'k4'])
+      assert.equal(await settleTag(store, tags, batch), 2)
+      const last = await takeTag(store, tags, 2)
+      assert.deepEqual(members(last), ['k5'])
+      await settleTag(store, tags, last)
+      assert.deepEqual(await takeTag(store, tags, 2), [])
     },
   ],
   [
     'expires a tag set with its last live member',
     async (store, p) => {
-      const tag = `${p}:tz:{short}`
+      const tags = tagKeys(p, 'short')
       await store.run([
-        { script: tagAddScript, keys: [tag], args: ['40', 'k1'] },
-        { script: tagAddScript, keys: [tag], args: ['60', 'k2'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['40', 'k1'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['60', 'k2'] },
       ])
       await sleep(100)
-      const [members] = (await store.run([
-        { script: tagTakeScript, keys: [tag], args: ['10'] },
-      ])) as [Buffer[]]
-      assert.deepEqual(members, [])
+      assert.deepEqual(await takeTag(store, tags, 10), [])
     },
   ],
   [
-    "a registration only raises a member's score; taken members can be put back",
+    "a registration only raises a member's score; taken members stay pending until settled",
     async (store, p) => {
-      const tag = `${p}:tz:{raise}`
-      const take = async (): Promise<string[]> => {
-        const [members] = (await store.run([
-          { script: tagTakeScript, keys: [tag], args: ['10'] },
-        ])) as [Buffer[]]
-        return members.map(String)
-      }
+      const tags = tagKeys(p, 'raise')
       await store.run([
-        { script: tagAddScript, keys: [tag], args: ['10000', 'k1'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['10000', 'k1'] },
         // A computation's registration (raise only) leaves k1 its longer life; k2 joins.
-        { script: tagAddScript, keys: [tag], args: ['50', 'k1', '1'] },
-        { script: tagAddScript, keys: [tag], args: ['50', 'k2', '1'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['50', 'k1', '1'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['50', 'k2', '1'] },
         // A plain add sets the score: k3 is short-lived.
-        { script: tagAddScript, keys: [tag], args: ['10000', 'k3'] },
-        { script: tagAddScript, keys: [tag], args: ['50', 'k3'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['10000', 'k3'] },
+        { script: tagAddScript, keys: [tags[0]], args: ['50', 'k3'] },
       ])
       await sleep(100)
-      assert.deepEqual(await take(), ['k1'])
-      await store.run([{ script: tagRestoreScript, keys: [tag], args: ['10000', 'k1', 'k4'] }])
-      assert.deepEqual((await take()).sort(), ['k1', 'k4'])
-      assert.deepEqual(await take(), [])
+      const [k1] = await takeTag(store, tags, 10)
+      assert.equal(k1?.[0], 'k1')
+      // Not settled (its deletes failed, or the reply was lost): the next take finds it again.
+      await store.run([{ script: tagAddScript, keys: [tags[0]], args: ['20000', 'k4'] }])
+      const both = await takeTag(store, tags, 10)
+      assert.deepEqual(members(both), ['k1', 'k4'])
+      // k4 is registered again and another take moves it in with its higher score: settling it
+      // with the score first taken leaves it pending for the invalidation that moved it.
+      await store.run([{ script: tagAddScript, keys: [tags[0]], args: ['40000', 'k4'] }])
+      await takeTag(store, tags, 10)
+      assert.equal(await settleTag(store, tags, both), 1)
+      const raised = await takeTag(store, tags, 10)
+      assert.deepEqual(members(raised), ['k4'])
+      assert.equal(await settleTag(store, tags, raised), 1)
+      assert.deepEqual(await takeTag(store, tags, 10), [])
     },
   ],
   [
