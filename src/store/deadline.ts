@@ -12,7 +12,10 @@ export function withDeadline<T>(
   mapError: (error: unknown) => Error,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(operation, timeoutMs)), timeoutMs)
+    const timer = setTimeout(
+      () => afterPendingIo(() => reject(new StoreTimeoutError(operation, timeoutMs))),
+      timeoutMs,
+    )
     work.then(
       (value) => {
         clearTimeout(timer)
@@ -24,6 +27,17 @@ export function withDeadline<T>(
       },
     )
   })
+}
+
+/**
+ * Run `then` once the I/O already waiting has been handled. A deadline timer and the reply it
+ * guards can become ready in the same turn of the event loop, when this process stalled (a long
+ * GC pause, a blocking call, SIGSTOP) rather than the server: timers run before I/O callbacks,
+ * so the reply that arrived in time would lose to the timer. Deferring the expiry past the poll
+ * phase (setImmediate) lets it win; only a call whose reply really is late times out.
+ */
+function afterPendingIo(then: () => void): void {
+  setImmediate(then).unref()
 }
 
 /** One call waiting for its result or its deadline. */
@@ -100,7 +114,10 @@ export class DeadlineQueue {
   }
 
   #arm(delayMs: number): NodeJS.Timeout {
-    const timer = setTimeout(() => this.#expire(), Math.max(1, Math.ceil(delayMs)))
+    const timer = setTimeout(
+      () => afterPendingIo(() => this.#expire()),
+      Math.max(1, Math.ceil(delayMs)),
+    )
     timer.unref()
     return timer
   }
