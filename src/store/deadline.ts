@@ -37,7 +37,9 @@ export function withDeadline<T>(
  * phase (setImmediate) lets it win; only a call whose reply really is late times out.
  */
 function afterPendingIo(then: () => void): void {
-  setImmediate(then).unref()
+  // Not unref'd: an unref'd immediate does not stop the poll phase from blocking, so it would
+  // run only when something else wakes the loop.
+  setImmediate(then)
 }
 
 /** One call waiting for its result or its deadline. */

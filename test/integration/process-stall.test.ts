@@ -11,6 +11,14 @@ function stall(ms: number): void {
 }
 
 /**
+ * Let the client write the command it queued (node-redis writes on a later tick); its reply
+ * takes longer than this to come back, so it arrives during the stall that follows.
+ */
+function commandSent(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
  * A stall of this process, not of Redis, is not a Redis timeout: replies that arrived in time
  * are used even when the deadline timer became due in the same turn of the event loop. (The
  * soak found computations that lost their fence this way after a SIGSTOP of their worker, and
@@ -35,6 +43,7 @@ describe('a stalled process keeps the replies that arrived in time (Redis)', () 
 
   it('a read whose reply came during the stall returns it', async () => {
     const read = cache.get('k')
+    await commandSent()
     stall(300)
     expect(await read).to.equal('v')
     expect(errors).to.deep.equal([])
@@ -44,6 +53,7 @@ describe('a stalled process keeps the replies that arrived in time (Redis)', () 
     // The read is on its way when the stall begins; were it taken for a timeout, the call
     // would run degraded (no fence) and not store its value.
     const computed = cache.cacheFn('fn', () => 'fresh')
+    await commandSent()
     stall(300)
     expect(await computed).to.equal('fresh')
     expect(await cache.get('fn')).to.equal('fresh')

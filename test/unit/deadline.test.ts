@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { once } from 'node:events'
+import { createServer, connect, type Socket } from 'node:net'
 import { StoreError, StoreTimeoutError } from '../../src/errors.js'
 import { DeadlineQueue } from '../../src/store/deadline.js'
 
@@ -69,5 +71,32 @@ describe('DeadlineQueue (one timer for calls sharing a timeout)', () => {
     // And the queue still times out a new call afterwards.
     const error = await queue.race('after', deferred<number>().promise).catch((e: unknown) => e)
     expect(error).to.be.instanceOf(StoreTimeoutError)
+  })
+
+  it('lets a result whose I/O is already waiting win over a deadline due in the same turn', async () => {
+    // A local socket pair: bytes written on one end are readable on the other at once.
+    const server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as { port: number }
+    const accepted = once(server, 'connection') as Promise<[Socket]>
+    const client = connect(port, '127.0.0.1')
+    await once(client, 'connect')
+    const [peer] = await accepted
+    try {
+      const reply = once(client, 'data').then(([data]) => String(data))
+      const raced = queue.race('get', reply)
+      peer.write('v')
+      // This process stalls past the deadline while the reply sits in the socket.
+      const until = performance.now() + 100
+      while (performance.now() < until) {
+        // busy: the event loop must not run
+      }
+      expect(await raced).to.equal('v')
+    } finally {
+      client.destroy()
+      peer.destroy()
+      server.close()
+    }
   })
 })
