@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { LocalCluster } from '../test/support/local-cluster.js'
 import { PREDICTIONS_NAMESPACE } from './app.js'
 import { buildReport, fireBurst, readFigures } from './cluster-report.js'
 import {
@@ -16,6 +17,11 @@ import {
  * route across all of them, prints what happened (requests served, origin computations,
  * latency, each instance's own counters) and stops everything it started. Exit code 0 only
  * when the burst cost exactly one computation and every request was answered.
+ *
+ * `npm run demo:cluster -- --redis-cluster`: the store is a local Redis Cluster instead (3
+ * masters, 3 replicas, started here from redis-server processes with the test harness's
+ * LocalCluster), the lock nodes stay 3 independent servers (a Redlock quorum); same report,
+ * same cleanup.
  */
 
 const APP_COUNT = 4
@@ -25,9 +31,15 @@ const BURST_PATH = '/api/predictions/9'
 /** Set by the first SIGINT or SIGTERM. */
 let interrupted = false
 
+const ON_CLUSTER = process.argv.slice(2).includes('--redis-cluster')
+/** The local Redis Cluster of `--redis-cluster`, stopped at shutdown. */
+let localCluster: LocalCluster | undefined
+
 /** Where the instances keep their cache and take their locks. */
 interface Topology {
+  /** A Redis URL, or the node URLs of a Redis Cluster (`cluster`). */
   readonly store: string
+  readonly cluster: readonly string[] | undefined
   readonly lockNodes: readonly string[]
   readonly startedHere: boolean
 }
@@ -38,6 +50,7 @@ async function provideRedis(group: ProcessGroup): Promise<Topology> {
     const listed = (process.env['LOCK_NODES'] ?? '').split(',').filter((url) => url.trim() !== '')
     return {
       store: external,
+      cluster: undefined,
       lockNodes: listed.length > 0 ? listed : [external],
       startedHere: false,
     }
@@ -48,16 +61,27 @@ async function provideRedis(group: ProcessGroup): Promise<Topology> {
         'or set REDIS_URL (and optionally LOCK_NODES) to Redis servers to use',
     )
   }
-  const names = ['store', ...Array.from({ length: LOCK_NODE_COUNT }, (_, i) => `lock-${i + 1}`)]
+  const lockNames = Array.from({ length: LOCK_NODE_COUNT }, (_, i) => `lock-${i + 1}`)
+  if (ON_CLUSTER) {
+    localCluster = await LocalCluster.start({ masters: 3, replicas: 1 })
+    const nodes = localCluster.rootNodes.map((node) => node.url)
+    const lockNodes = await Promise.all(
+      lockNames.map((name) => startRedisServer(group, `redis-${name}`)),
+    )
+    return { store: nodes[0]!, cluster: nodes, lockNodes, startedHere: true }
+  }
+  const names = ['store', ...lockNames]
   const urls = await Promise.all(names.map((name) => startRedisServer(group, `redis-${name}`)))
-  return { store: urls[0]!, lockNodes: urls.slice(1), startedHere: true }
+  return { store: urls[0]!, cluster: undefined, lockNodes: urls.slice(1), startedHere: true }
 }
 
 async function startApps(group: ProcessGroup, topology: Topology): Promise<AppInstance[]> {
   // A fresh prefix per run: a previous run's entries must not turn the cold burst into hits.
   const prefix = `herdlock-demo-${randomBytes(4).toString('hex')}`
   const env = {
-    REDIS_URL: topology.store,
+    ...(topology.cluster === undefined
+      ? { REDIS_URL: topology.store }
+      : { REDIS_CLUSTER: topology.cluster.join(',') }),
     LOCK_NODES: topology.lockNodes.join(','),
     HERDLOCK_PREFIX: prefix,
   }
@@ -69,7 +93,13 @@ async function run(group: ProcessGroup): Promise<boolean> {
   const topology = await provideRedis(group)
   const source = topology.startedHere ? 'redis-server processes started here' : 'REDIS_URL'
   console.log(`herdlock demo:cluster`)
-  console.log(`  store:      ${hostOf(topology.store)} (${source})`)
+  if (topology.cluster === undefined) {
+    console.log(`  store:      ${hostOf(topology.store)} (${source})`)
+  } else {
+    const pids = localCluster?.nodes.map((node) => node.server.pid).join(' ') ?? ''
+    console.log(`  store:      Redis Cluster, 3 masters + 3 replicas (${source}, pids ${pids})`)
+    console.log(`              nodes ${topology.cluster.map(hostOf).join(', ')}`)
+  }
   console.log(`  lock nodes: ${topology.lockNodes.map(hostOf).join(', ')} (Redlock)`)
   const apps = await startApps(group, topology)
   console.log(`  apps:       ${apps.map((app) => `${app.name} :${app.port}`).join(', ')}`)
@@ -94,6 +124,7 @@ async function run(group: ProcessGroup): Promise<boolean> {
 /** Stop everything, then check that every child went away cleanly. */
 async function shutdown(group: ProcessGroup): Promise<boolean> {
   await group.stopAll()
+  await localCluster?.stop()
   if (interrupted) return false // the signal handler reports and exits
   const unclean = group.procs.filter(
     (proc) => proc.child.exitCode !== 0 || proc.errors().trim() !== '',
@@ -117,7 +148,7 @@ function stopOnSignals(group: ProcessGroup): void {
       if (interrupted) return group.killNow() // a second Ctrl-C: no more waiting
       interrupted = true
       console.log(`\n${signal}: stopping everything demo:cluster started`)
-      void group.stopAll().then(() => {
+      void Promise.all([group.stopAll(), localCluster?.stop()]).then(() => {
         console.log(`stopped ${group.procs.length} processes`)
         process.exit(code)
       })

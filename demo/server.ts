@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createCache, type Cache } from '../src/index.js'
+import { createCluster } from 'redis'
+import { createCache, type Cache, type RedisConnectionInput } from '../src/index.js'
 import { createDemoApp } from './app.js'
 import { memoryScores, sharedScores } from './data.js'
 import { pickRedis } from './redis-probe.js'
@@ -9,7 +10,8 @@ import { pickRedis } from './redis-probe.js'
  * The herdlock demo server: `npm run demo`. It caches in the Redis at REDIS_URL, else in a
  * Redis on 127.0.0.1:6379 when one answers, else in the built-in memory store, and says which.
  *
- * Environment: PORT (default 3000; 0 picks a free port), REDIS_URL, LOCK_NODES (comma-separated
+ * Environment: PORT (default 3000; 0 picks a free port), REDIS_URL, REDIS_CLUSTER (comma-separated
+ * URLs of Redis Cluster nodes: the store is that cluster instead), LOCK_NODES (comma-separated
  * Redis URLs for the Redlock lock; default: the store's Redis), HERDLOCK_PREFIX (default
  * 'herdlock-demo'), INSTANCE (this instance's name in responses). Started with an IPC channel
  * (as `demo:cluster` does), it sends `{ type: 'ready', port }` once it listens.
@@ -21,7 +23,13 @@ const lockNodes = (env['LOCK_NODES'] ?? '')
   .split(',')
   .map((url) => url.trim())
   .filter((url) => url !== '')
+const clusterNodes = (env['REDIS_CLUSTER'] ?? '')
+  .split(',')
+  .map((url) => url.trim())
+  .filter((url) => url !== '')
 const caches: Cache[] = []
+// Cluster clients this process connected (a cache never closes a client it was given).
+const clusters: { close(): Promise<unknown> }[] = []
 let server: Server | undefined
 let stopping = false
 
@@ -39,12 +47,35 @@ try {
   await shutdown({ quiet: true })
 }
 
-async function start(port: number): Promise<void> {
+/** A connected cluster client for REDIS_CLUSTER (one per cache, as any app would do). */
+async function connectCluster(): Promise<RedisConnectionInput> {
+  const cluster = createCluster({ rootNodes: clusterNodes.map((url) => ({ url })) })
+  cluster.on('error', () => undefined) // the cache reports failures through its own events
+  await cluster.connect()
+  clusters.push(cluster)
+  return cluster
+}
+
+/** The store: REDIS_CLUSTER, else REDIS_URL or a local Redis (pickRedis), else memory. */
+async function pickStore(): Promise<{
+  connect: (() => Promise<RedisConnectionInput>) | undefined
+  label: string
+}> {
+  if (clusterNodes.length > 0) {
+    return { connect: connectCluster, label: `Redis Cluster (${clusterNodes.length} nodes)` }
+  }
   const redis = await pickRedis()
-  const useLockNodes = redis.url !== undefined && lockNodes.length > 0
+  const url = redis.url
+  return { connect: url === undefined ? undefined : () => Promise.resolve(url), label: redis.label }
+}
+
+async function start(port: number): Promise<void> {
+  const store = await pickStore()
+  const redis = { input: await store.connect?.(), label: store.label }
+  const useLockNodes = redis.input !== undefined && lockNodes.length > 0
   const prefix = env['HERDLOCK_PREFIX'] ?? 'herdlock-demo'
   const cache = createCache({
-    redis: redis.url,
+    redis: redis.input,
     ...(useLockNodes ? { lock: { nodes: lockNodes } } : {}),
     prefix,
     defaultTtl: '30s',
@@ -53,11 +84,15 @@ async function start(port: number): Promise<void> {
   // The fake database's score updates, shared by every instance on this Redis: a cache of its
   // own with stats off, so that its reads do not count in the demo's hit ratio.
   const scoreCache =
-    redis.url === undefined
+    store.connect === undefined
       ? undefined
-      : createCache({ redis: redis.url, prefix: `${prefix}-db`, stats: false })
+      : createCache({
+          redis: await store.connect(),
+          prefix: `${prefix}-db`,
+          stats: false,
+        })
   if (scoreCache !== undefined) caches.push(scoreCache)
-  if (redis.url !== undefined && !(await readyWithin(cache, 5_000))) {
+  if (redis.input !== undefined && !(await readyWithin(cache, 5_000))) {
     console.log('note: Redis has not answered yet; requests are served uncached until it does')
   }
   if (stopping) return // Ctrl-C while connecting
@@ -108,6 +143,7 @@ async function shutdown(options: { quiet?: boolean } = {}): Promise<void> {
   watchdog.unref()
   if (server !== undefined) await closeServer(server)
   await Promise.all(caches.map((cache) => cache.close()))
+  await Promise.all(clusters.map((cluster) => cluster.close().catch(() => undefined)))
   if (options.quiet !== true) console.log(`herdlock demo (${instance}) stopped`)
   if (process.connected) process.disconnect() // the IPC channel would keep the process alive
 }
