@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { RouteSettings } from './options.js'
+import type { RouteSettings } from './settings.js'
 
 /** A request credential that makes a response personal. */
 export type Credential = 'authorization' | 'cookie'

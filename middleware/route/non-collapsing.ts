@@ -6,7 +6,7 @@ import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cac
 import { collectTags, keyFor, refusal, type Produced } from './origin.js'
 import { pathTag, type RouteRequest, type UrlParts } from './key.js'
 import { invalidateBeforeEnd } from './unsafe.js'
-import type { RouteSettings } from './options.js'
+import type { RouteSettings } from './settings.js'
 import type { Credential } from './credentials.js'
 import { freshForCredentials, varyList } from '../http/storability.js'
 import { isRouteValue, toStored, type StoredResponse } from './stored-response.js'

@@ -8,7 +8,7 @@ import {
 import type { RouteSkipReason } from './cache-status.js'
 import type { CapturedResponse } from './capture.js'
 import { pathTag, routeKey, type RouteRequest, type UrlParts } from './key.js'
-import type { RouteSettings } from './options.js'
+import type { RouteSettings } from './settings.js'
 import { decideStore, varyList } from '../http/storability.js'
 import { toStored, type RouteValue } from './stored-response.js'
 
