@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http'
-import { HERDLOCK_FIELD } from '../http/targeted.js'
 import { applyHeaderArguments, takeWithheld, withheldOf } from './withheld.js'
+import {
+  fingerprint,
+  NOT_ON_WIRE,
+  NOT_STORED,
+  readHeaders,
+  removedHeaders,
+  type HeaderFields,
+} from './captured-headers.js'
 
 /**
  * Response capture: wraps `res.write` and `res.end` (which every Express path ends in:
@@ -35,32 +42,12 @@ export interface CapturedResponse {
    * Fields for the cache alone (`Herdlock-Cache-Control`): read here, removed from what the
    * client receives and from what is stored.
    */
-  readonly withheld: Headers
+  readonly withheld: HeaderFields
   /** When the capture started: the request went to the origin (epoch ms, RFC 9111 4.2.3). */
   readonly requestTime: number
   /** When the response's head was written: it arrived from the origin (epoch ms). */
   readonly responseTime: number
 }
-
-/** Hop-by-hop headers (RFC 9110 7.6.1) and per-response ones the cache sets itself. */
-const NOT_STORED: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'age',
-  'x-cache',
-  'cache-status',
-  HERDLOCK_FIELD,
-])
-
-/** What storability reads: all but hop-by-hop headers; the origin's `Age` counts (4.2.3). */
-const NOT_ON_WIRE: ReadonlySet<string> = new Set([...NOT_STORED].filter((name) => name !== 'age'))
 
 /** How to capture. */
 export interface CaptureOptions {
@@ -73,7 +60,6 @@ export interface CaptureOptions {
   readonly detached?: boolean
 }
 
-type Headers = Record<string, string | string[]>
 type Chunk = string | Uint8Array
 type WriteHead = (...args: unknown[]) => ServerResponse
 
@@ -83,76 +69,105 @@ export function captureResponse(
   options: CaptureOptions,
 ): Promise<CapturedResponse> {
   return new Promise((resolve) => {
-    const body = new BodyBuffer(options.maxBytes)
-    const requestTime = Date.now()
-    let responseTime: number | undefined
-    const before = fingerprint(res)
-    let own: Headers | undefined
-    let removed: string[] | undefined
-    let wire: Headers | undefined
-    // Called with the response as `this`, like any writeHead, so wrappers chain as they expect.
-    // eslint-disable-next-line @typescript-eslint/unbound-method
-    const writeHead = res.writeHead as unknown as WriteHead
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      if (own !== undefined || res.headersSent) return writeHead.apply(this, args)
-      responseTime = Date.now()
-      const rest = applyHeaderArguments(res, args)
-      takeWithheld(res)
-      own = readHeaders(res, before, NOT_STORED)
-      removed = removedHeaders(res, before)
-      // The hooks of middleware mounted ahead of the cache run in here.
-      const result = writeHead.apply(this, rest)
-      wire = readHeaders(res, undefined, NOT_ON_WIRE)
+    const recording = new Recording(res, options.maxBytes, resolve)
+    hookWriteHead(res, recording)
+    hookBody(res, recording, options.detached === true)
+    res.once('close', () => recording.finish(!res.writableEnded))
+  })
+}
+
+/** One capture's state: the headers read at writeHead, the body, and the result, settled once. */
+class Recording {
+  readonly body: BodyBuffer
+  readonly requestTime = Date.now()
+  /** The headers on the response when the capture started. */
+  readonly before: Map<string, string>
+  responseTime: number | undefined
+  /** What a stored copy carries, read at writeHead before the hooks ran. */
+  own: HeaderFields | undefined
+  removed: string[] | undefined
+  /** What went on the wire, read after the hooks ran. */
+  wire: HeaderFields | undefined
+  #settled = false
+
+  constructor(
+    readonly res: ServerResponse,
+    maxBytes: number,
+    readonly resolve: (response: CapturedResponse) => void,
+  ) {
+    this.body = new BodyBuffer(maxBytes)
+    this.before = fingerprint(res)
+  }
+
+  finish(aborted: boolean): void {
+    if (this.#settled) return
+    this.#settled = true
+    const { res, before } = this
+    this.resolve({
+      status: res.statusCode,
+      headers: this.own ?? readHeaders(res, before, NOT_STORED),
+      wire: this.wire ?? readHeaders(res, undefined, NOT_ON_WIRE),
+      removed: this.removed ?? removedHeaders(res, before),
+      body: this.body.bytes(),
+      bodyTooLarge: this.body.tooLarge,
+      aborted,
+      tags: localsTags(res),
+      withheld: withheldOf(res),
+      requestTime: this.requestTime,
+      responseTime: this.responseTime ?? Date.now(),
+    })
+  }
+}
+
+/** Read the headers twice at the first writeHead: before the hooks run (stored), after (wire). */
+function hookWriteHead(res: ServerResponse, recording: Recording): void {
+  // Called with the response as `this`, like any writeHead, so wrappers chain as they expect.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const writeHead = res.writeHead as unknown as WriteHead
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (recording.own !== undefined || res.headersSent) return writeHead.apply(this, args)
+    recording.responseTime = Date.now()
+    const rest = applyHeaderArguments(res, args)
+    takeWithheld(res)
+    recording.own = readHeaders(res, recording.before, NOT_STORED)
+    recording.removed = removedHeaders(res, recording.before)
+    // The hooks of middleware mounted ahead of the cache run in here.
+    const result = writeHead.apply(this, rest)
+    recording.wire = readHeaders(res, undefined, NOT_ON_WIRE)
+    return result
+  }
+}
+
+/** Record every body byte on its way out (`detached`: instead of sending it). */
+function hookBody(res: ServerResponse, recording: Recording, detached: boolean): void {
+  // Without a client nothing would reach writeHead: run it (and every hook) like a real send.
+  const head = (): void => {
+    if (detached && !res.headersSent) res.writeHead(res.statusCode)
+  }
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
+  res.write = function (chunk: unknown, ...rest: unknown[]): boolean {
+    head()
+    recording.body.add(chunk, rest[0])
+    if (!detached) return write(chunk, ...rest)
+    callbackOf(rest)?.()
+    return true
+  } as ServerResponse['write']
+  res.end = function (...args: unknown[]): ServerResponse {
+    head()
+    recording.body.add(args[0], args[1])
+    if (!detached) {
+      const result = end(...args)
+      recording.finish(false)
       return result
     }
-    // Without a client nothing would reach writeHead: run it (and every hook) like a real send.
-    const head = (): void => {
-      if (options.detached && !res.headersSent) res.writeHead(res.statusCode)
-    }
-    let settled = false
-    const finish = (aborted: boolean): void => {
-      if (settled) return
-      settled = true
-      resolve({
-        status: res.statusCode,
-        headers: own ?? readHeaders(res, before, NOT_STORED),
-        wire: wire ?? readHeaders(res, undefined, NOT_ON_WIRE),
-        removed: removed ?? removedHeaders(res, before),
-        body: body.bytes(),
-        bodyTooLarge: body.tooLarge,
-        aborted,
-        tags: localsTags(res),
-        withheld: withheldOf(res),
-        requestTime,
-        responseTime: responseTime ?? Date.now(),
-      })
-    }
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse
-    res.write = function (chunk: unknown, ...rest: unknown[]): boolean {
-      head()
-      body.add(chunk, rest[0])
-      if (!options.detached) return write(chunk, ...rest)
-      callbackOf(rest)?.()
-      return true
-    } as ServerResponse['write']
-    res.end = function (...args: unknown[]): ServerResponse {
-      head()
-      body.add(args[0], args[1])
-      if (!options.detached) {
-        const result = end(...args)
-        finish(false)
-        return result
-      }
-      finish(false)
-      callbackOf(args)?.()
-      res.emit('finish')
-      // Lets middleware release what they hold for the response (compression's zlib stream).
-      res.emit('close')
-      return res
-    } as ServerResponse['end']
-    res.once('close', () => finish(!res.writableEnded))
-  })
+    recording.finish(false)
+    callbackOf(args)?.()
+    res.emit('finish')
+    // Lets middleware release what they hold for the response (compression's zlib stream).
+    res.emit('close')
+    return res
+  } as ServerResponse['end']
 }
 
 /** Accumulates body chunks up to a byte bound. */
@@ -187,40 +202,6 @@ class BodyBuffer {
 function callbackOf(args: unknown[]): (() => void) | undefined {
   const last = args[args.length - 1]
   return typeof last === 'function' ? (last as () => void) : undefined
-}
-
-/** Header values as comparable text, to tell what the handler changed. */
-function fingerprint(res: ServerResponse): Map<string, string> {
-  const seen = new Map<string, string>()
-  for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (value !== undefined) seen.set(name, Array.isArray(value) ? value.join('\n') : String(value))
-  }
-  return seen
-}
-
-/** The response's headers but `skip`, less those `before` already had with the same value. */
-function readHeaders(
-  res: ServerResponse,
-  before: Map<string, string> | undefined,
-  skip: ReadonlySet<string>,
-): Headers {
-  const headers: Headers = {}
-  for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (value === undefined || skip.has(name)) continue
-    const text = Array.isArray(value) ? value.map(String) : String(value)
-    if (before?.get(name) === (Array.isArray(text) ? text.join('\n') : text)) continue
-    headers[name] = text
-  }
-  return headers
-}
-
-/** Names `before` had that the response no longer has (hop-by-hop and the cache's own aside). */
-function removedHeaders(res: ServerResponse, before: Map<string, string>): string[] {
-  const removed: string[] = []
-  for (const name of before.keys()) {
-    if (!NOT_STORED.has(name) && !res.hasHeader(name)) removed.push(name)
-  }
-  return removed
 }
 
 function localsTags(res: ServerResponse): string[] {
