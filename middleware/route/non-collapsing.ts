@@ -1,17 +1,14 @@
 import type { ServerResponse } from 'node:http'
-import type { Cache } from '../../src/core.js'
 import { captureResponse } from './capture.js'
 import { replay } from './replay.js'
 import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
 import { collectTags, keyFor, refusal, type Produced } from './origin.js'
 import { pathTag, type RouteRequest, type UrlParts } from './key.js'
 import { invalidateBeforeEnd } from './unsafe.js'
-import type { RouteSettings } from './settings.js'
 import type { Credential } from './credentials.js'
+import type { RouteScope } from './route-context.js'
 import { freshForCredentials, varyList } from '../http/storability.js'
 import { isRouteValue, toStored, type StoredResponse } from './stored-response.js'
-
-type Next = (error?: unknown) => void
 
 /**
  * The paths that do not collapse on the lock: bypasses, unsafe methods (and the invalidation
@@ -19,109 +16,134 @@ type Next = (error?: unknown) => void
  * credential the key does not hold (shared entries only when the response says so, RFC 9111
  * 3.5, and only while it is fresh by its own headers).
  */
-export function nonCollapsingHandlers(cache: Cache, settings: RouteSettings) {
-  const namespace = settings.namespace
 
-  const bypass = (res: ServerResponse, next: Next, reason: RouteBypassReason): void => {
-    labelResponse(res, bypassed(cache, namespace, reason))
-    next()
+type Next = (error?: unknown) => void
+
+/** Where a HEAD or credentialed request's entry is, and which credential it carries. */
+interface PeekPlan {
+  readonly parts: UrlParts
+  readonly key: string
+  readonly credential?: Credential | undefined
+}
+
+/** Past the cache, counted and labelled with the reason; the handler answers. */
+export function bypass(
+  scope: RouteScope,
+  res: ServerResponse,
+  next: Next,
+  reason: RouteBypassReason,
+): void {
+  labelResponse(res, bypassed(scope.cache, scope.settings.namespace, reason))
+  next()
+}
+
+/** HEAD: answered from the GET entry (a credentialed one only from a shareable, fresh entry). */
+export async function serveHead(
+  scope: RouteScope,
+  req: RouteRequest,
+  res: ServerResponse,
+  next: Next,
+  plan: PeekPlan,
+): Promise<void> {
+  const found = await peek(scope, req, plan.parts, plan.key)
+  if (found === undefined || !usable(found.response, plan.credential)) {
+    return bypass(scope, res, next, 'head-miss')
   }
+  replay(req, res, found.response, hitLabel(found.freshUntil))
+}
 
-  /** The stored, fresh response for a request, following a vary pointer; no computation. */
-  const peek = async (req: RouteRequest, parts: UrlParts, key: string) => {
-    const entry = await cache.getEntry(key, { namespace })
-    let value = entry?.value
-    let freshUntil = entry?.freshUntil ?? 0
-    if (isRouteValue(value) && value.kind === 'vary') {
-      const variant = await cache.getEntry(keyFor({ settings, req, parts }, value.names), {
-        namespace,
-      })
-      value = variant?.value
-      freshUntil = variant?.freshUntil ?? 0
-    }
-    return isRouteValue(value) && value.kind === 'response' && value.stored
-      ? { response: value, freshUntil }
-      : undefined
+/**
+ * A request carrying a credential the key does not hold (Authorization, a personal Cookie):
+ * served from a stored response only when that response is explicitly shareable and fresh
+ * by its own headers; otherwise the origin answers, and its response is stored only under
+ * the same rule, for its own lifetime.
+ */
+export async function serveCredentialed(
+  scope: RouteScope,
+  req: RouteRequest,
+  res: ServerResponse,
+  next: Next,
+  plan: PeekPlan & { readonly credential: Credential },
+): Promise<void> {
+  const found = await peek(scope, req, plan.parts, plan.key)
+  if (found !== undefined && usable(found.response, plan.credential)) {
+    return replay(req, res, found.response, hitLabel(found.freshUntil))
   }
+  labelResponse(res, bypassed(scope.cache, scope.settings.namespace, plan.credential))
+  const captured = captureResponse(res, { maxBytes: scope.settings.maxBodySize })
+  next()
+  const response = await captured
+  await storeIfShared(scope, plan.parts, plan.key, { req, res, response })
+}
 
-  /** HEAD: answered from the GET entry (a credentialed one only from a shareable, fresh entry). */
-  const head = async (
-    req: RouteRequest,
-    res: ServerResponse,
-    next: Next,
-    plan: {
-      readonly parts: UrlParts
-      readonly key: string
-      readonly credential?: Credential | undefined
-    },
-  ) => {
-    const found = await peek(req, plan.parts, plan.key)
-    if (found === undefined || !usable(found.response, plan.credential)) {
-      return bypass(res, next, 'head-miss')
-    }
-    replay(req, res, found.response, hitLabel(found.freshUntil))
-  }
-
-  /**
-   * A request carrying a credential the key does not hold (Authorization, a personal Cookie):
-   * served from a stored response only when that response is explicitly shareable and fresh
-   * by its own headers; otherwise the origin answers, and its response is stored only under
-   * the same rule, for its own lifetime.
-   */
-  const credentialed = async (
-    req: RouteRequest,
-    res: ServerResponse,
-    next: Next,
-    plan: { readonly parts: UrlParts; readonly key: string; readonly credential: Credential },
-  ) => {
-    const found = await peek(req, plan.parts, plan.key)
-    if (found !== undefined && usable(found.response, plan.credential)) {
-      return replay(req, res, found.response, hitLabel(found.freshUntil))
-    }
-    labelResponse(res, bypassed(cache, namespace, plan.credential))
-    const captured = captureResponse(res, { maxBytes: settings.maxBodySize })
-    next()
-    const response = await captured
-    await storeIfShared(plan.parts, plan.key, { req, res, response })
-  }
-
-  /** A response to a credentialed request is stored only if it is explicitly shareable. */
-  const storeIfShared = async (parts: UrlParts, key: string, produced: Produced) => {
-    const now = Date.now()
-    const verdict = refusal(settings, produced, true)
-    const { response } = produced
-    const extraVary = varyList(response.headers['vary']).some(
-      (name) => !settings.vary.includes(name),
+/**
+ * POST, PUT, PATCH, DELETE and any unknown method: pass through; optionally invalidate the
+ * target and its same-origin Location/Content-Location before the response completes
+ * (RFC 9111 4.4).
+ */
+export function passUnsafe(
+  scope: RouteScope,
+  req: RouteRequest,
+  res: ServerResponse,
+  next: Next,
+): void {
+  const { cache, settings } = scope
+  if (settings.invalidateOnUnsafe) {
+    invalidateBeforeEnd(req, res, (paths) =>
+      cache.invalidate({ tags: paths.map((path) => pathTag(settings.namespace, path)) }),
     )
-    if (typeof verdict === 'string' || extraVary) {
-      cache.emit('cache:skip', {
-        namespace,
-        reason: typeof verdict === 'string' ? verdict : 'vary-star',
-      })
-      return
-    }
-    await cache.set(key, toStored(response, true, now, verdict.initialAgeMs), {
+  }
+  bypass(scope, res, next, 'method')
+}
+
+/** The stored, fresh response for a request, following a vary pointer; no computation. */
+async function peek(
+  scope: RouteScope,
+  req: RouteRequest,
+  parts: UrlParts,
+  key: string,
+): Promise<{ response: StoredResponse; freshUntil: number } | undefined> {
+  const { cache, settings } = scope
+  const namespace = settings.namespace
+  const entry = await cache.getEntry(key, { namespace })
+  let value = entry?.value
+  let freshUntil = entry?.freshUntil ?? 0
+  if (isRouteValue(value) && value.kind === 'vary') {
+    const variant = await cache.getEntry(keyFor({ settings, req, parts }, value.names), {
       namespace,
-      ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
-      tags: collectTags(settings, parts, response),
     })
+    value = variant?.value
+    freshUntil = variant?.freshUntil ?? 0
   }
+  return isRouteValue(value) && value.kind === 'response' && value.stored
+    ? { response: value, freshUntil }
+    : undefined
+}
 
-  /**
-   * POST, PUT, PATCH, DELETE and any unknown method: pass through; optionally invalidate the
-   * target and its same-origin Location/Content-Location before the response completes
-   * (RFC 9111 4.4).
-   */
-  const unsafe = (req: RouteRequest, res: ServerResponse, next: Next): void => {
-    if (settings.invalidateOnUnsafe) {
-      invalidateBeforeEnd(req, res, (paths) =>
-        cache.invalidate({ tags: paths.map((path) => pathTag(namespace, path)) }),
-      )
-    }
-    bypass(res, next, 'method')
+/** A response to a credentialed request is stored only if it is explicitly shareable. */
+async function storeIfShared(
+  scope: RouteScope,
+  parts: UrlParts,
+  key: string,
+  produced: Produced,
+): Promise<void> {
+  const { cache, settings } = scope
+  const now = Date.now()
+  const verdict = refusal(settings, produced, true)
+  const { response } = produced
+  const extraVary = varyList(response.headers['vary']).some((name) => !settings.vary.includes(name))
+  if (typeof verdict === 'string' || extraVary) {
+    cache.emit('cache:skip', {
+      namespace: settings.namespace,
+      reason: typeof verdict === 'string' ? verdict : 'vary-star',
+    })
+    return
   }
-
-  return { bypass, head, credentialed, unsafe }
+  await cache.set(key, toStored(response, true, now, verdict.initialAgeMs), {
+    namespace: settings.namespace,
+    ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
+    tags: collectTags(settings, parts, response),
+  })
 }
 
 /** Whether a stored response may answer this request (any, without a credential). */

@@ -1,0 +1,141 @@
+import type { ServerResponse } from 'node:http'
+import type { CacheFnContext, CacheFnResult } from '../../src/core.js'
+import {
+  bypassed,
+  hitLabel,
+  labelResponse,
+  missLabel,
+  REVALIDATED_LABEL,
+  staleLabel,
+} from './cache-status.js'
+import type { RouteRequest, UrlParts } from './key.js'
+import { bypass } from './non-collapsing.js'
+import { keyFor, type OriginContext } from './origin.js'
+import { fetchInline, OriginError, revalidate } from './origin-request.js'
+import { replay } from './replay.js'
+import type { Exchange, Route } from './route-context.js'
+import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
+
+/**
+ * A GET through the cache: answered from the in-process tier without an await when it holds
+ * the response (`serveLocal`), else through cacheFn (`lookup`), which collapses the misses of
+ * every instance onto one origin request, and then answered with the right label (`answer`).
+ */
+
+/**
+ * Answer from the in-process L1 tier without a single await when it holds a fresh response
+ * (following a vary pointer held there too); false when the normal path must run.
+ */
+export function serveLocal(
+  route: Route,
+  req: RouteRequest,
+  res: ServerResponse,
+  plan: { readonly parts: UrlParts; readonly key: string; readonly started: number },
+): boolean {
+  const { cache, settings, localOptions } = route
+  let entry = cache.getLocal<RouteValue>(plan.key, localOptions)
+  if (entry !== undefined && isRouteValue(entry.value) && entry.value.kind === 'vary') {
+    const variant = keyFor({ settings, req, parts: plan.parts }, entry.value.names)
+    entry = cache.getLocal<RouteValue>(variant, localOptions)
+  }
+  const value = entry?.value
+  if (entry === undefined || !isRouteValue(value) || value.kind !== 'response' || !value.stored) {
+    return false
+  }
+  const durationMs = performance.now() - plan.started
+  cache.emit('cache:hit', { namespace: settings.namespace, tier: 'l1', durationMs })
+  replay(req, res, value, hitLabel(entry.freshUntil, 'l1'))
+  return true
+}
+
+/**
+ * Ask cacheFn for the response under `key`: a miss sends this request to the origin
+ * (`fetchInline`), a stale entry is refreshed through a subrequest (`revalidate`).
+ */
+export async function lookup(
+  route: Route,
+  ex: Exchange,
+  key: string,
+  keyVary: readonly string[],
+  variant: boolean,
+): Promise<void> {
+  let inline = false
+  let revalidated = false
+  const origin: OriginContext = {
+    cache: route.cache,
+    settings: route.settings,
+    req: ex.req,
+    parts: ex.parts,
+    keyVary,
+    variant,
+  }
+  const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
+    if (ctx.stale !== undefined) {
+      revalidated = true
+      return revalidate(route, origin, ctx)
+    }
+    inline = true
+    return fetchInline(route, origin, ex, ctx)
+  }
+  let result: CacheFnResult<RouteValue>
+  try {
+    result = await route.cache.cacheFnResult(key, fn, route.fnOptions)
+  } catch (error) {
+    if (inline) return
+    if (error instanceof OriginError)
+      return answerWith(ex, toStored(error.response, false, Date.now()))
+    return bypass(route, ex.res, ex.next, 'error')
+  }
+  if (inline) return // this request went to the origin itself and already has its response
+  return answer(route, ex, result, revalidated, variant)
+}
+
+async function answer(
+  route: Route,
+  ex: Exchange,
+  result: CacheFnResult<RouteValue>,
+  revalidated: boolean,
+  variant: boolean,
+): Promise<void> {
+  const value = result.value
+  if (!isRouteValue(value)) return bypass(route, ex.res, ex.next, 'error')
+  if (value.kind === 'vary') {
+    if (variant) return bypass(route, ex.res, ex.next, 'error')
+    const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
+    return lookup(route, ex, key, value.names, true)
+  }
+  if (!value.stored) {
+    // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
+    labelResponse(ex.res, missLabel('not-storable'))
+    return ex.next()
+  }
+  if (result.status === 'stale') return replay(ex.req, ex.res, value, staleLabel(result.freshUntil))
+  if (revalidated) return replay(ex.req, ex.res, value, REVALIDATED_LABEL)
+  if (result.degraded) {
+    // Another request of this process computed it without the store: shared here, not across.
+    const label = bypassed(route.cache, route.settings.namespace, 'store-unavailable')
+    return replay(ex.req, ex.res, value, label)
+  }
+  const collapsed = result.status === 'miss'
+  if (collapsed) {
+    // Served from the response another request of this process just produced: an HTTP hit
+    // (the core counts the call as coalesced, beside the hit ratio).
+    const durationMs = performance.now() - ex.started
+    route.cache.emit('cache:hit', {
+      namespace: route.settings.namespace,
+      tier: 'store',
+      durationMs,
+    })
+  }
+  return replay(
+    ex.req,
+    ex.res,
+    value,
+    hitLabel(result.freshUntil, collapsed ? 'collapsed' : undefined),
+  )
+}
+
+/** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */
+function answerWith(ex: Exchange, response: ReturnType<typeof toStored>): void {
+  replay(ex.req, ex.res, response, missLabel('origin-error'))
+}

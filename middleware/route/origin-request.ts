@@ -1,0 +1,68 @@
+import type { CacheFnContext } from '../../src/core.js'
+import { bypassed, labelResponse, missLabel } from './cache-status.js'
+import { captureResponse, type CapturedResponse } from './capture.js'
+import { toRouteValue, type OriginContext } from './origin.js'
+import type { Exchange, Route } from './route-context.js'
+import type { RouteValue } from './stored-response.js'
+import { canSubrequest, runSubrequest } from './subrequest.js'
+
+/**
+ * How a miss reaches the origin: this request itself (`fetchInline`), or a copy of it run through
+ * the application (`revalidate`, and `fetchInline` when its client left).
+ */
+
+/** The origin answered 5xx while a stale response was at hand (stale-if-error). */
+export class OriginError extends Error {
+  constructor(readonly response: CapturedResponse) {
+    super(`origin answered ${response.status}`)
+    this.name = 'OriginError'
+  }
+}
+
+/**
+ * This request becomes the origin request: its response streams to its client while captured.
+ * Its own request shape stays its own: validators and Range are dropped (the full response is
+ * what others need, and a 200 answers them too), and when its client leaves before the response
+ * is complete, a subrequest produces the response the others wait for.
+ */
+export async function fetchInline(
+  route: Route,
+  origin: OriginContext,
+  ex: Exchange,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  const { cache, settings } = origin
+  const label = ctx.degraded
+    ? bypassed(cache, settings.namespace, 'store-unavailable')
+    : missLabel('origin')
+  labelResponse(ex.res, label)
+  // A miss always fetches (and stores) the full response: a 200 is a valid answer to a
+  // conditional request or a Range request, and the next ones get their 304 or part from it.
+  const headers = ex.req.headers
+  delete headers['if-none-match']
+  delete headers['if-modified-since']
+  delete headers['range']
+  delete headers['if-range']
+  const captured = captureResponse(ex.res, { maxBytes: origin.settings.maxBodySize })
+  ex.next()
+  const response = await captured
+  if (!response.aborted) return toRouteValue(origin, ctx, { req: ex.req, res: ex.res, response })
+  if (!canSubrequest(ex.req)) throw new Error('the client left before its response was complete')
+  const produced = await runSubrequest(ex.req, route.settings.maxBodySize, route.keep)
+  if (produced.response.status >= 500) throw new OriginError(produced.response)
+  return toRouteValue(origin, ctx, produced)
+}
+
+/**
+ * Refresh a stale entry through a subrequest (anonymous unless the key holds the credential);
+ * a 5xx keeps the stale one (stale-if-error).
+ */
+export async function revalidate(
+  route: Route,
+  origin: OriginContext,
+  ctx: CacheFnContext<RouteValue>,
+): Promise<RouteValue> {
+  const produced = await runSubrequest(origin.req, route.settings.maxBodySize, route.keep)
+  if (produced.response.status >= 500) throw new OriginError(produced.response)
+  return toRouteValue(origin, ctx, produced)
+}
