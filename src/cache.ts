@@ -1,6 +1,5 @@
-import type { Bus } from './bus/bus.js'
 import type { Entry } from './entries/entry-codec.js'
-import type { EntryStore } from './entries/entry-store.js'
+import { closeParts, type CacheParts } from './cache-parts.js'
 import { CacheClosedError } from './errors.js'
 import {
   DirectOps,
@@ -9,43 +8,13 @@ import {
   type SetManyEntry,
   type SetOptions,
 } from './entries/direct-ops.js'
-import type {
-  CacheEventListener,
-  CacheEventMap,
-  CacheEventName,
-  CacheEvents,
-} from './observe/events.js'
+import type { CacheEventListener, CacheEventMap, CacheEventName } from './observe/events.js'
 import { cached, type CachedOptions, type MethodDecorator } from './decorator.js'
-import type { FnEngine } from './fn/engine.js'
-import type { HealthProbe, HealthReport } from './observe/health.js'
+import type { HealthReport } from './observe/health.js'
 import type { CacheFnFunction, CacheFnOptions } from './options/fn-options.js'
 import type { CacheFnResult } from './fn/result.js'
-import type { InvalidateTarget, Invalidator } from './entries/invalidation.js'
-import type { DistributedLock } from './lock/lock.js'
-import type { Keyspace } from './entries/keyspace.js'
-import type { ResolvedCacheOptions } from './options/cache-options.js'
-import type { StatsCollector } from './observe/stats/stats.js'
+import type { InvalidateTarget } from './entries/invalidation.js'
 import type { StatsSnapshot } from './observe/stats/snapshot.js'
-import type { Store } from './store/store.js'
-
-/** The parts a Cache is built from (see createCache). */
-export interface CacheParts {
-  readonly options: ResolvedCacheOptions
-  readonly store: Store
-  readonly ownsStore: boolean
-  readonly keyspace: Keyspace
-  readonly entries: EntryStore
-  readonly invalidator: Invalidator
-  readonly bus: Bus
-  readonly events: CacheEvents
-  readonly fn: FnEngine
-  readonly lock: DistributedLock
-  /** The stats collector (detached from the events, so all zeros, with `stats: false`). */
-  readonly stats: StatsCollector
-  readonly health: HealthProbe
-  /** Extra resources to close with the cache (lock clients, timers), in order. */
-  readonly closers: readonly (() => Promise<void>)[]
-}
 
 /**
  * The cache: direct reads and writes, invalidation, events. Store failures never reach the
@@ -55,7 +24,6 @@ export interface CacheParts {
 export class Cache {
   readonly #parts: CacheParts
   #closed = false
-
   readonly #direct: DirectOps
 
   /**
@@ -267,11 +235,7 @@ export class Cache {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#parts.health.close()
-    this.#parts.stats.detach()
-    await this.#parts.bus.close()
-    for (const close of this.#parts.closers) await close()
-    if (this.#parts.ownsStore) await this.#parts.store.close()
+    await closeParts(this.#parts)
   }
 
   #assertOpen(): void {
