@@ -69,20 +69,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
   const entries = new EntryStore(entryDeps)
   const lock = openLock(resolved, store, events, log)
-  const fn = new FnEngine(
-    {
-      entries,
-      lock,
-      bus,
-      events,
-      waiters: new WaiterRegistry(bus),
-      flights: new SingleFlight(),
-      refreshes: new SingleFlight(),
-      passes: new SingleFlight(),
-      log,
-    },
-    { keyspace, namespace: resolved.namespace, defaults: resolved.fnDefaults },
-  )
+  const fn = openEngine(resolved, { entries, lock, bus, events, log, keyspace })
   const invalidator = new Invalidator({
     ops: new InvalidationOps(entryDeps),
     keyspace,
@@ -106,6 +93,35 @@ export function createCache(options: CacheOptions = {}): Cache {
     health: new HealthProbe({ store, bus, lock, breaker }, resolved.health),
     closers: [() => lock.close(), () => Promise.resolve(l1?.clear())],
   })
+}
+
+/** The cacheFn engine, with its in-process coordination: single flights and waiters. */
+function openEngine(
+  options: ResolvedCacheOptions,
+  parts: {
+    entries: EntryStore
+    lock: DistributedLock
+    bus: Bus
+    events: CacheEvents
+    log: StateLog
+    keyspace: Keyspace
+  },
+): FnEngine {
+  const { entries, lock, bus, events, log, keyspace } = parts
+  return new FnEngine(
+    {
+      entries,
+      lock,
+      bus,
+      events,
+      waiters: new WaiterRegistry(bus),
+      flights: new SingleFlight(),
+      refreshes: new SingleFlight(),
+      passes: new SingleFlight(),
+      log,
+    },
+    { keyspace, namespace: options.namespace, defaults: options.fnDefaults },
+  )
 }
 
 function openBreaker(
