@@ -1,6 +1,9 @@
 import type { Bus } from '../bus/bus.js'
 import type { EntryMeta } from '../codec/envelope.js'
 import type { CacheEvents } from '../observe/events.js'
+import { L1Epochs, type L1Ticket } from './l1-epochs.js'
+
+export type { L1Ticket } from './l1-epochs.js'
 
 /** One entry held in the L1 tier: metadata and the serialized value (decoded on each hit). */
 export interface L1Slot {
@@ -24,14 +27,6 @@ export interface L1Settings {
 }
 
 const SLOT_OVERHEAD = 128
-/** Keys whose last drop is remembered (see the epochs above). */
-const MAX_MARKS = 4_096
-
-/**
- * The tier's epoch when a read or write went to the store; `L1Tier#set` refuses its value when
- * the key was dropped since.
- */
-export type L1Ticket = number
 
 /**
  * The optional in-process tier in front of the store: an LRU bounded by bytes. Values are kept
@@ -39,13 +34,8 @@ export type L1Ticket = number
  * It stays coherent across instances through the bus: every write, delete and invalidation
  * elsewhere drops the local copy; `maxTtlMs` bounds staleness if a notice is lost.
  *
- * Epochs (issue 12): a read or write that is still in flight when an invalidation drops a key
- * (here or, through the bus, elsewhere) carries a value from before it, and must not put that
- * value back. Every drop starts a new epoch and remembers it per key (per namespace, or for the
- * whole tier); a read or write takes a ticket (the epoch) before it goes to the store, and may
- * only fill a slot when nothing dropped that key after its ticket. The per-key memory is
- * bounded: when it is full it is forgotten and every older ticket is refused instead (a few
- * extra store reads, never a stale slot).
+ * Epochs (`L1Epochs`, `l1-epochs.ts`): a read or write still in flight when an invalidation
+ * drops its key may not put the value it carries back.
  *
  * Lost notices: while the bus's subscription is down, notices from other instances are lost.
  * The tier then empties itself and refuses new slots until the subscription is back, and
@@ -60,12 +50,7 @@ export class L1Tier {
   #uses = 0
 
   readonly #events: CacheEvents
-  #epoch = 0
-  // Tickets below the floor are refused (after a full drop, or when the marks were forgotten).
-  #floor = 0
-  readonly #keyMarks = new Map<string, number>()
-  readonly #namespaceMarks = new Map<string, number>()
-  readonly #tagMarks = new Map<string, number>()
+  readonly #epochs = new L1Epochs()
   // True while the bus's subscription is down: notices are lost, so nothing is kept.
   #suspended = false
 
@@ -120,7 +105,7 @@ export class L1Tier {
 
   /** The ticket a read or write takes before it goes to the store. */
   ticket(): L1Ticket {
-    return this.#epoch
+    return this.#epochs.ticket()
   }
 
   /**
@@ -137,7 +122,7 @@ export class L1Tier {
   ): void {
     if (
       this.#suspended ||
-      (ticket !== undefined && this.#droppedSince(key, namespace, meta.tags, ticket))
+      (ticket !== undefined && this.#epochs.droppedSince(key, namespace, meta.tags, ticket))
     ) {
       return
     }
@@ -168,22 +153,12 @@ export class L1Tier {
   /** Drop a key that was invalidated or changed: reads and writes in flight may not put it back. */
   drop(key: string): void {
     this.delete(key)
-    this.#epoch++
-    if (this.#keyMarks.size >= MAX_MARKS) {
-      this.#keyMarks.clear()
-      this.#floor = this.#epoch
-    }
-    this.#keyMarks.set(key, this.#epoch)
+    this.#epochs.markKey(key)
   }
 
   /** Drop every entry of a namespace (see `drop`); returns how many were held. */
   dropNamespace(namespace: string): number {
-    this.#epoch++
-    if (this.#namespaceMarks.size >= MAX_MARKS) {
-      this.#namespaceMarks.clear()
-      this.#floor = this.#epoch
-    }
-    this.#namespaceMarks.set(namespace, this.#epoch)
+    this.#epochs.markNamespace(namespace)
     return this.clearNamespace(namespace)
   }
 
@@ -193,12 +168,7 @@ export class L1Tier {
    * to a store restart); returns how many were dropped.
    */
   dropTagged(tags: readonly string[]): number {
-    this.#epoch++
-    if (this.#tagMarks.size + tags.length > MAX_MARKS) {
-      this.#tagMarks.clear()
-      this.#floor = this.#epoch
-    }
-    for (const tag of tags) this.#tagMarks.set(tag, this.#epoch)
+    this.#epochs.markTags(tags)
     let count = 0
     for (const [key, slot] of this.#slots) {
       if (!slot.meta.tags.some((tag) => tags.includes(tag))) continue
@@ -212,11 +182,7 @@ export class L1Tier {
   dropAll(): number {
     const count = this.#slots.size
     this.clear()
-    this.#epoch++
-    this.#floor = this.#epoch
-    this.#keyMarks.clear()
-    this.#namespaceMarks.clear()
-    this.#tagMarks.clear()
+    this.#epochs.markAll()
     return count
   }
 
@@ -234,20 +200,5 @@ export class L1Tier {
   clear(): void {
     this.#slots.clear()
     this.#bytes = 0
-  }
-
-  #droppedSince(
-    key: string,
-    namespace: string,
-    tags: readonly string[],
-    ticket: L1Ticket,
-  ): boolean {
-    if (ticket === this.#epoch) return false
-    if (ticket < this.#floor) return true
-    return (
-      (this.#keyMarks.get(key) ?? 0) > ticket ||
-      (this.#namespaceMarks.get(namespace) ?? 0) > ticket ||
-      tags.some((tag) => (this.#tagMarks.get(tag) ?? 0) > ticket)
-    )
   }
 }
