@@ -1,50 +1,11 @@
-import type { CircuitBreaker } from '../store/breaker.js'
-import type { Bus } from '../bus/bus.js'
-import type { EntryCodec, EntrySpec, StoredEntry } from './entry-codec.js'
-import { CorruptEntryError, StoreUnavailableError } from '../errors.js'
-import type { CacheEvents } from '../observe/events.js'
-import type { EntryKeys, Keyspace } from './keyspace.js'
-import type { L1Ticket, L1Tier } from './l1.js'
-import type { StateLog } from '../observe/logger.js'
+import type { StoredEntry } from './entry-codec.js'
+import { CorruptEntryError } from '../errors.js'
+import type { EntryKeys } from './keyspace.js'
+import type { L1Ticket } from './l1-epochs.js'
 import { beginCalls, deleteCall, noticeCall, tagRegisterCalls, writeCalls } from './lua-calls.js'
-import type { ScriptReply, Store } from '../store/store.js'
-
-/** Everything the entry store works with. */
-export interface EntryStoreDeps {
-  readonly store: Store
-  readonly codec: EntryCodec
-  readonly keyspace: Keyspace
-  readonly bus: Bus
-  readonly events: CacheEvents
-  readonly log: StateLog
-  readonly breaker: CircuitBreaker | undefined
-  readonly throwOnStoreError: boolean
-  /** How long a fence outlives the last write or delete of its key, in ms. */
-  readonly fenceGraceMs: number
-  /** The optional in-process tier. */
-  readonly l1: L1Tier | undefined
-}
-
-/** One entry to write. */
-export interface EntryWrite extends EntrySpec {
-  readonly namespace: string
-  readonly keys: EntryKeys
-  readonly value: unknown
-  /** The fence to write under; omitted: take a new one (a plain `set`). */
-  readonly fence?: number
-}
-
-/** How a write went. */
-export type WriteOutcome =
-  | { readonly status: 'written'; readonly fence: number; readonly bytes: number }
-  | { readonly status: 'rejected'; readonly fence: number }
-  | { readonly status: 'failed' }
-
-/** What the lock holder's re-check found. */
-export type BeginOutcome =
-  | { readonly status: 'fresh'; readonly entry: StoredEntry }
-  | { readonly status: 'fence'; readonly fence: number }
-  | { readonly status: 'failed' }
+import type { ScriptReply } from '../store/store.js'
+import type { BeginOutcome, EntryStoreDeps, EntryWrite, WriteOutcome } from './entry-store-types.js'
+import { failOpen } from './fail-open.js'
 
 /**
  * Entry-level operations over the Store: encoding, fenced writes, tag bookkeeping, and the
@@ -233,26 +194,7 @@ export class EntryStore {
 
   /** Run a store operation under the breaker and the fail-open policy. */
   #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
-    const breaker = this.#deps.breaker
-    const ticket = breaker === undefined ? 0 : breaker.allow()
-    if (ticket < 0) {
-      if (this.#deps.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))
-      return Promise.resolve(fallback)
-    }
-    return work().then(
-      (result) => {
-        breaker?.success(ticket)
-        this.#deps.log.up('store')
-        return result
-      },
-      (error: unknown) => {
-        breaker?.failure(ticket)
-        this.#deps.log.down('store', error as Error)
-        this.#deps.events.emit('error', { source: 'store', operation, error: error as Error })
-        if (this.#deps.throwOnStoreError) throw error
-        return fallback
-      },
-    )
+    return failOpen(this.#deps, operation, fallback, work)
   }
 
   #decode<T>(

@@ -1,4 +1,4 @@
-import type { EntryStoreDeps } from './entry-store.js'
+import type { EntryStoreDeps } from './entry-store-types.js'
 import type { EntryKeys } from './keyspace.js'
 import { deleteCall, tagSettleCall, tagTakeCall, type TakenMember } from './lua-calls.js'
 import type { ScriptCall, ScriptReply } from '../store/store.js'

@@ -3,8 +3,6 @@ import type { EntryMeta } from '../codec/envelope.js'
 import type { CacheEvents } from '../observe/events.js'
 import { L1Epochs, type L1Ticket } from './l1-epochs.js'
 
-export type { L1Ticket } from './l1-epochs.js'
-
 /** One entry held in the L1 tier: metadata and the serialized value (decoded on each hit). */
 export interface L1Slot {
   readonly namespace: string

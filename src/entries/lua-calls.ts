@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js'
 import type { EntryCodec } from './entry-codec.js'
-import type { EntryWrite } from './entry-store.js'
+import type { EntryWrite } from './entry-store-types.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
 import {
   beginComputeScript,

@@ -1,5 +1,5 @@
 import type { StoredEntry } from '../entries/entry-codec.js'
-import type { BeginOutcome } from '../entries/entry-store.js'
+import type { BeginOutcome } from '../entries/entry-store-types.js'
 import { TAG_REGISTRATION_MS } from '../entries/lua-calls.js'
 import { HardTimeoutError } from '../errors.js'
 import type { LockHandle } from '../lock/lock.js'

@@ -1,5 +1,5 @@
 import type { BusMessage } from '../bus/bus.js'
-import type { EntryWrite } from '../entries/entry-store.js'
+import type { EntryWrite } from '../entries/entry-store-types.js'
 import { TAG_REGISTRATION_MARGIN_MS, TAG_REGISTRATION_MS } from '../entries/lua-calls.js'
 import { SerializationError } from '../errors.js'
 import type { FnPlan } from '../options/fn-options.js'
