@@ -61,7 +61,7 @@ export type {
   RedisClient,
   RedisCluster,
   RedisClientPool,
-} from './store/redis-connection.js'
+} from './store/redis-client.js'
 export * from './errors.js'
 export type { StatsSnapshot, NamespaceStatsSnapshot } from './observe/stats/snapshot.js'
 export { OTHER_NAMESPACE } from './observe/stats/stats.js'

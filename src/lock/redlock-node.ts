@@ -7,7 +7,7 @@ import {
   failFastClientOptions,
   type RedisClient,
   type RedisConnectionInput,
-} from '../store/redis-connection.js'
+} from '../store/redis-client.js'
 
 /** A Lua script of the lock, with its sha for EVALSHA. */
 export interface LockScript {

@@ -22,7 +22,7 @@ import {
   wrapKeyError,
 } from './checks.js'
 import type { Logger } from '../observe/logger.js'
-import type { RedisConnectionInput } from '../store/redis-connection.js'
+import type { RedisConnectionInput } from '../store/redis-client.js'
 import type { Store } from '../store/store.js'
 
 /** Options of `createCache`. Every field is optional. */

@@ -10,7 +10,7 @@ import type {
   ResolvedCacheOptions,
   StatsOptions,
 } from './cache-options.js'
-import type { RedisConnectionInput } from '../store/redis-connection.js'
+import type { RedisConnectionInput } from '../store/redis-client.js'
 import type { Store } from '../store/store.js'
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreTimeoutError } from '../errors.js'
 import { DeadlineQueue } from './deadline.js'
-import { openConnection, type Connection, type RedisConnectionInput } from './redis-connection.js'
+import type { RedisConnectionInput } from './redis-client.js'
+import { openConnection, type Connection } from './redis-connection.js'
 import type {
   ScriptCall,
   ScriptReply,
