@@ -6,10 +6,8 @@
 import { expect } from 'chai'
 import compression from 'compression'
 import helmet from 'helmet'
-import type { Express } from 'express'
-import type { Cache } from '../../src/index.js'
 import { cacheRoute } from '../../middleware/index.js'
-import { decode, Live, TARGETS } from './support.js'
+import { decode, TARGETS, useTarget } from './support.js'
 
 const BODY = JSON.stringify({
   rows: Array.from({ length: 300 }, (_, i) => ({ i, name: `row ${i}` })),
@@ -17,27 +15,15 @@ const BODY = JSON.stringify({
 
 for (const target of TARGETS) {
   describe(`adversarial: Content-Encoding always matches the bytes (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-
-    beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
-    })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-    })
+    const t = useTarget(target)
 
     it('compression() before cacheRoute and a handler calling res.writeHead: hits decode', async () => {
-      app.use(helmet())
-      app.get('/wh', compression(), cacheRoute(cache), (_req, res) => {
+      t.app.use(helmet())
+      t.app.get('/wh', compression(), cacheRoute(t.cache), (_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/json' })
         res.end(BODY)
       })
-      live = await Live.start(app)
+      const live = await t.start()
       for (const accept of ['gzip', 'identity', 'gzip', 'br', 'identity']) {
         const res = await live.get('/wh', { 'accept-encoding': accept })
         expect(res.status).to.equal(200)
@@ -52,10 +38,10 @@ for (const target of TARGETS) {
     })
 
     it('never sends gzip to "Accept-Encoding: gzip;q=0, *"', async () => {
-      app.get('/table', cacheRoute(cache), compression(), (_req, res) => {
+      t.app.get('/table', cacheRoute(t.cache), compression(), (_req, res) => {
         res.type('application/json').send(BODY)
       })
-      live = await Live.start(app)
+      const live = await t.start()
       // Accepts br, gzip and deflate but prefers gzip: compression() answers gzip, stored as
       // the variant of clients that accept all three.
       const gzip = await live.get('/table', { 'accept-encoding': 'br;q=0.5, gzip, deflate' })

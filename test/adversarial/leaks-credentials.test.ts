@@ -6,30 +6,17 @@ import { expect } from 'chai'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Express } from 'express'
-import { InvalidOptionError, type Cache } from '../../src/index.js'
+import { InvalidOptionError } from '../../src/index.js'
 import { cacheRoute, type CacheRouteOptions } from '../../middleware/index.js'
-import { Live, TARGETS } from './support.js'
+import { TARGETS, useTarget } from './support.js'
 
 for (const target of TARGETS) {
   describe(`adversarial: credentials never leak (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-
+    const t = useTarget(target)
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
     })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-    })
-
-    const start = async (): Promise<Live> => (live = await Live.start(app))
     const who = (req: { headers: Record<string, string | string[] | undefined> }): string =>
       String(req.headers['authorization'] ?? req.headers['cookie'] ?? 'nobody')
 
@@ -44,18 +31,18 @@ for (const target of TARGETS) {
           'public, must-revalidate',
         ]
         directives.forEach((cc, i) =>
-          app.get(`/cc${i}`, cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+          t.app.get(`/cc${i}`, cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
             runs++
             res.set('Cache-Control', cc).send(`secret of ${who(req)}`)
           }),
         )
         // res.sendFile and res.download send "Cache-Control: public, max-age=0" by default.
-        app.get('/file', cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+        t.app.get('/file', cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
           runs++
           const user = /alice/.test(who(req)) ? 'alice' : 'bob'
           res.sendFile(join(dir, `${user}.txt`))
         })
-        const server = await start()
+        const server = await t.start()
         for (const path of [...directives.map((_, i) => `/cc${i}`), '/file']) {
           await server.get(path, { authorization: 'Bearer alice' })
           const bob = await server.get(path, { authorization: 'Bearer bob' })
@@ -69,11 +56,11 @@ for (const target of TARGETS) {
     })
 
     it("keeps an authenticated shareable response only for the origin's own lifetime, never the route ttl", async () => {
-      app.get('/pub', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+      t.app.get('/pub', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
         runs++
         res.set('Cache-Control', 'public, max-age=2').send('public news')
       })
-      const server = await start()
+      const server = await t.start()
       await server.get('/pub', { authorization: 'Bearer alice' })
       const hit = await server.get('/pub')
       expect(hit.headers['x-cache']).to.equal('HIT')
@@ -82,9 +69,9 @@ for (const target of TARGETS) {
     })
 
     it('asks unless(req, res) before storing a response to an Authorization request', async () => {
-      app.get(
+      t.app.get(
         '/u',
-        cacheRoute(cache, { unless: (_req, res) => res.getHeader('x-private-data') === 'yes' }),
+        cacheRoute(t.cache, { unless: (_req, res) => res.getHeader('x-private-data') === 'yes' }),
         (req, res) => {
           runs++
           res
@@ -93,7 +80,7 @@ for (const target of TARGETS) {
             .send(`account of ${who(req)}`)
         },
       )
-      const server = await start()
+      const server = await t.start()
       await server.get('/u', { authorization: 'Bearer alice' })
       const anonymous = await server.get('/u')
       expect(anonymous.text).to.equal('account of nobody')
@@ -101,11 +88,11 @@ for (const target of TARGETS) {
     })
 
     it("vary: ['cookie'] does not make Bearer users share one entry", async () => {
-      app.get('/v', cacheRoute(cache, { vary: ['cookie'] }), (req, res) => {
+      t.app.get('/v', cacheRoute(t.cache, { vary: ['cookie'] }), (req, res) => {
         runs++
         res.send(`feed of ${who(req)}`)
       })
-      const server = await start()
+      const server = await t.start()
       await server.get('/v', { authorization: 'Bearer alice' })
       const bob = await server.get('/v', { authorization: 'Bearer bob' })
       expect(bob.text).to.equal('feed of Bearer bob')
@@ -114,15 +101,15 @@ for (const target of TARGETS) {
     })
 
     it('treats a request with Cookie like one with Authorization: never served from, never stored into shared entries', async () => {
-      app.get('/dashboard', cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+      t.app.get('/dashboard', cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
         runs++
         res.send(`dashboard of ${who(req)}`)
       })
-      app.get('/home', cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+      t.app.get('/home', cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
         runs++
         res.send(`home of ${who(req)}`)
       })
-      const server = await start()
+      const server = await t.start()
       await server.get('/dashboard', { cookie: 'sid=alice' })
       expect((await server.get('/dashboard')).text).to.equal('dashboard of nobody')
       expect((await server.get('/dashboard', { cookie: 'sid=bob' })).text).to.equal(
@@ -136,11 +123,11 @@ for (const target of TARGETS) {
 
     it('shares responses to requests whose cookies a route declares non-personal, and only those', async () => {
       const options: CacheRouteOptions = { ttl: '1h', ignoreCookies: ['_ga', /^_utm/] }
-      app.get('/news', cacheRoute(cache, options), (req, res) => {
+      t.app.get('/news', cacheRoute(t.cache, options), (req, res) => {
         runs++
         res.send(`news for ${who(req)}`)
       })
-      const server = await start()
+      const server = await t.start()
       const first = await server.get('/news', { cookie: '_ga=GA1.1; _utma=1' })
       expect(first.headers['x-cache']).to.equal('MISS')
       const second = await server.get('/news', { cookie: '_ga=GA1.2' })
@@ -154,7 +141,7 @@ for (const target of TARGETS) {
     it('rejects a malformed ignoreCookies option with a typed error', () => {
       for (const bad of [['ok', 42], 'sid', [''], [/x/g]]) {
         expect(
-          () => cacheRoute(cache, { ignoreCookies: bad as never }),
+          () => cacheRoute(t.cache, { ignoreCookies: bad as never }),
           JSON.stringify(String(bad)),
         ).to.throw(InvalidOptionError, /ignoreCookies/)
       }

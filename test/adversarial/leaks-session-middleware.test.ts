@@ -12,7 +12,7 @@ import type { Cache } from '../../src/index.js'
 import { cacheRoute, tagResponse } from '../../middleware/index.js'
 import { nextEvent } from '../support/events.js'
 import { deferred, sleep } from '../support/wait.js'
-import { cookies, Live, TARGETS } from './support.js'
+import { cookies, TARGETS, useTarget } from './support.js'
 
 /** Resolves once the next response was stored or deliberately not stored. */
 function storedOrSkipped(cache: Cache): Promise<'set' | 'skip'> {
@@ -66,32 +66,20 @@ const SESSION_MIDDLEWARE: readonly Mount[] = [
 
 for (const target of TARGETS) {
   describe(`adversarial: session middleware and revalidation (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-
+    const t = useTarget(target)
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
     })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-    })
-
-    const start = async (): Promise<Live> => (live = await Live.start(app))
 
     for (const mount of SESSION_MIDDLEWARE) {
       it(`never replays a Set-Cookie that ${mount.name} adds at writeHead`, async () => {
-        mount.use(app)
-        app.get('/welcome', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+        mount.use(t.app)
+        t.app.get('/welcome', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
           runs++
           res.send(`welcome, visitor ${runs}`)
         })
-        const server = await start()
+        const server = await t.start()
         const first = await server.get('/welcome')
         expect(cookies(first)).to.not.equal('')
         const second = await server.get('/welcome')
@@ -100,13 +88,13 @@ for (const target of TARGETS) {
       })
 
       it(`never hands a collapsed request the leader's response when ${mount.name} adds Set-Cookie`, async () => {
-        mount.use(app)
+        mount.use(t.app)
         const release = deferred()
         const started = deferred()
         const joined = deferred()
-        const route = cacheRoute(cache, { ttl: '1h' })
+        const route = cacheRoute(t.cache, { ttl: '1h' })
         let arrivals = 0
-        app.get(
+        t.app.get(
           '/collapse',
           (req, res, next) => {
             route(req, res, next)
@@ -119,7 +107,7 @@ for (const target of TARGETS) {
             res.send(`page of visitor ${runs}`)
           },
         )
-        const server = await start()
+        const server = await t.start()
         const leader = server.get('/collapse')
         await started.promise
         const follower = server.get('/collapse')
@@ -134,19 +122,19 @@ for (const target of TARGETS) {
 
     it('revalidates as an anonymous request: no Cookie, no Authorization reach the origin', async () => {
       const seen: string[] = []
-      app.get(
+      t.app.get(
         '/swr',
-        cacheRoute(cache, { ttl: 50, staleWhileRevalidate: '1m', ignoreCookies: ['_ga'] }),
+        cacheRoute(t.cache, { ttl: 50, staleWhileRevalidate: '1m', ignoreCookies: ['_ga'] }),
         (req, res) => {
           runs++
           seen.push(String(req.headers.cookie ?? req.headers.authorization ?? 'anonymous'))
           res.send(`v${runs}`)
         },
       )
-      const server = await start()
+      const server = await t.start()
       await server.get('/swr')
       await sleep(70)
-      const refreshed = nextEvent(cache, 'fn:run')
+      const refreshed = nextEvent(t.cache, 'fn:run')
       const stale = await server.get('/swr', { cookie: '_ga=GA1.1' })
       expect(stale.headers['x-cache']).to.equal('STALE')
       await refreshed
@@ -154,23 +142,27 @@ for (const target of TARGETS) {
     })
 
     it('revalidation sees headers passed only to res.writeHead and never stores its Set-Cookie', async () => {
-      app.disable('x-powered-by')
+      t.app.disable('x-powered-by')
       // 400 ms: the HIT asserted right after a revalidation must still be fresh on a loaded machine.
-      app.get('/wh', cacheRoute(cache, { ttl: 400, staleWhileRevalidate: '1m' }), (_req, res) => {
-        runs++
-        const headers: Record<string, string> = {
-          'Content-Type': 'text/plain; charset=utf-8',
-          'X-Version': `v${runs}`,
-        }
-        if (runs === 3) headers['Set-Cookie'] = 'sid=revalidation-secret'
-        res.writeHead(200, headers)
-        res.end(`body v${runs}`)
-      })
-      const server = await start()
+      t.app.get(
+        '/wh',
+        cacheRoute(t.cache, { ttl: 400, staleWhileRevalidate: '1m' }),
+        (_req, res) => {
+          runs++
+          const headers: Record<string, string> = {
+            'Content-Type': 'text/plain; charset=utf-8',
+            'X-Version': `v${runs}`,
+          }
+          if (runs === 3) headers['Set-Cookie'] = 'sid=revalidation-secret'
+          res.writeHead(200, headers)
+          res.end(`body v${runs}`)
+        },
+      )
+      const server = await t.start()
       await server.get('/wh')
       for (const version of [2, 3]) {
         await sleep(450)
-        const refreshed = storedOrSkipped(cache)
+        const refreshed = storedOrSkipped(t.cache)
         expect((await server.get('/wh')).headers['x-cache']).to.equal('STALE')
         await refreshed
         if (version === 2) {
@@ -187,9 +179,9 @@ for (const target of TARGETS) {
     })
 
     it('asks unless(req, res) before storing a revalidated response', async () => {
-      app.get(
+      t.app.get(
         '/unless',
-        cacheRoute(cache, {
+        cacheRoute(t.cache, {
           ttl: 50,
           staleWhileRevalidate: '1m',
           unless: (_req, res) => res.getHeader('x-personal') === 'yes',
@@ -200,10 +192,10 @@ for (const target of TARGETS) {
           res.send(`v${runs}`)
         },
       )
-      const server = await start()
+      const server = await t.start()
       await server.get('/unless')
       await sleep(70)
-      const refreshed = storedOrSkipped(cache)
+      const refreshed = storedOrSkipped(t.cache)
       await server.get('/unless')
       await refreshed
       const next = await server.get('/unless')
@@ -211,22 +203,22 @@ for (const target of TARGETS) {
     })
 
     it('keeps the tags of tagResponse() on background revalidation', async () => {
-      app.get(
+      t.app.get(
         '/tagged',
-        cacheRoute(cache, { ttl: 50, staleWhileRevalidate: '1m' }),
+        cacheRoute(t.cache, { ttl: 50, staleWhileRevalidate: '1m' }),
         (_req, res) => {
           runs++
           tagResponse(res, `standings-v${runs}`)
           res.send(`v${runs}`)
         },
       )
-      const server = await start()
+      const server = await t.start()
       await server.get('/tagged')
       await sleep(70)
-      const stored = nextEvent(cache, 'cache:set')
+      const stored = nextEvent(t.cache, 'cache:set')
       await server.get('/tagged')
       await stored
-      expect(await cache.invalidate({ tags: ['standings-v2'] })).to.equal(1)
+      expect(await t.cache.invalidate({ tags: ['standings-v2'] })).to.equal(1)
       expect((await server.get('/tagged')).headers['x-cache']).to.equal('MISS')
     })
   })

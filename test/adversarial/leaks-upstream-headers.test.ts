@@ -7,42 +7,29 @@ import { expect } from 'chai'
 import cors from 'cors'
 import helmet from 'helmet'
 import morgan from 'morgan'
-import type { Express, NextFunction, Request, Response } from 'express'
-import type { Cache } from '../../src/index.js'
+import type { NextFunction, Request, Response } from 'express'
 import { cacheRoute } from '../../middleware/index.js'
-import { Live, TARGETS } from './support.js'
+import { TARGETS, useTarget } from './support.js'
 
 for (const target of TARGETS) {
   describe(`adversarial: headers set ahead of the cache are not replayed (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-
-    beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
-    })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-    })
+    const t = useTarget(target)
 
     it('replays what the handler produced, with this request id and rate-limit counters', async () => {
       let requests = 0
-      app.use(morgan(() => null))
-      app.use(helmet())
-      app.use(cors({ origin: true }))
-      app.use((_req: Request, res: Response, next: NextFunction) => {
+      t.app.use(morgan(() => null))
+      t.app.use(helmet())
+      t.app.use(cors({ origin: true }))
+      t.app.use((_req: Request, res: Response, next: NextFunction) => {
         requests++
         res.set('X-Request-Id', `req-${requests}`)
         res.set('X-RateLimit-Remaining', String(100 - requests))
         next()
       })
-      app.get('/r', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+      t.app.get('/r', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
         res.set('X-From-Handler', 'yes').json({ ok: true })
       })
-      live = await Live.start(app)
+      const live = await t.start()
       await live.get('/r', { origin: 'https://a.example' })
       const hit = await live.get('/r', { origin: 'https://b.example' })
       expect(hit.headers['x-cache']).to.equal('HIT')

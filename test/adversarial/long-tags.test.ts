@@ -4,10 +4,8 @@
  * same long tag must still reach it: a long tag is never a silent reason not to cache.
  */
 import { expect } from 'chai'
-import type { Express } from 'express'
-import type { Cache } from '../../src/index.js'
 import { cacheRoute, tagResponse } from '../../middleware/index.js'
-import { Live, TARGETS } from './support.js'
+import { TARGETS, useTarget } from './support.js'
 
 const LONG = `search:${'q'.repeat(300)}`
 // Same first 256 characters: a digest of the whole tag, not a cut, tells them apart.
@@ -15,30 +13,20 @@ const SIBLING = `${LONG}-other`
 
 for (const target of TARGETS) {
   describe(`adversarial: long tags neither stop storing nor escape invalidation (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-
+    const t = useTarget(target)
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
-    })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
     })
 
     const SOURCES = {
       'a Cache-Tag header': (tag: string) =>
-        app.get('/tagged', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+        t.app.get('/tagged', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
           runs++
           res.set('Cache-Tag', `short, ${tag}`).send(`v${runs}`)
         }),
       'tagResponse()': (tag: string) =>
-        app.get('/tagged', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+        t.app.get('/tagged', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
           runs++
           tagResponse(res, 'short', tag)
           res.send(`v${runs}`)
@@ -48,13 +36,13 @@ for (const target of TARGETS) {
     for (const [source, mount] of Object.entries(SOURCES)) {
       it(`stores a response tagged by ${source} with a ${LONG.length}-character tag, and invalidates it by that tag`, async () => {
         mount(LONG)
-        live = await Live.start(app)
+        const live = await t.start()
         expect((await live.get('/tagged')).headers['x-cache']).to.equal('MISS')
         const hit = await live.get('/tagged')
         expect(hit.headers['x-cache']).to.equal('HIT')
         expect(hit.text).to.equal('v1')
-        expect(await cache.invalidate({ tags: [SIBLING] })).to.equal(0)
-        expect(await cache.invalidate({ tags: [LONG] })).to.equal(1)
+        expect(await t.cache.invalidate({ tags: [SIBLING] })).to.equal(0)
+        expect(await t.cache.invalidate({ tags: [LONG] })).to.equal(1)
         const after = await live.get('/tagged')
         expect(after.headers['x-cache']).to.equal('MISS')
         expect(after.text).to.equal('v2')

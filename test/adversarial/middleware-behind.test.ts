@@ -10,13 +10,11 @@ import compression from 'compression'
 import cors, { type CorsOptions } from 'cors'
 import express from 'express'
 import session from 'express-session'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Express, NextFunction, Request, Response } from 'express'
-import type { Cache } from '../../src/index.js'
+import type { NextFunction, Request, Response } from 'express'
 import { cacheRoute } from '../../middleware/index.js'
-import { Live, TARGETS, type RawResponse } from './support.js'
+import { TARGETS, useTarget, type RawResponse } from './support.js'
 
 const CORS_SETUPS: readonly { name: string; options: CorsOptions }[] = [
   { name: 'an allow-list', options: { origin: ['https://a.example', 'https://b.example'] } },
@@ -41,34 +39,19 @@ function requireUser(req: Request, res: Response, next: NextFunction): void {
 
 for (const target of TARGETS) {
   describe(`adversarial: middleware between the cache and the handler (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-    let dir: string
-
+    const t = useTarget(target, { tempDir: 'herdlock-behind-' })
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
-      dir = mkdtempSync(join(tmpdir(), 'herdlock-behind-'))
     })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-      rmSync(dir, { recursive: true, force: true })
-    })
-
-    const start = async (): Promise<Live> => (live = await Live.start(app))
 
     for (const setup of CORS_SETUPS) {
       it(`cors on the route with ${setup.name}: a hit for one Origin never carries another's Access-Control-Allow-Origin`, async () => {
-        app.get('/feed', cacheRoute(cache, { ttl: '1h' }), cors(setup.options), (_req, res) => {
+        t.app.get('/feed', cacheRoute(t.cache, { ttl: '1h' }), cors(setup.options), (_req, res) => {
           runs++
           res.json({ items: [1, 2, 3] })
         })
-        const server = await start()
+        const server = await t.start()
         const origins = ['https://a.example', undefined, 'https://b.example', 'https://evil.org']
         const expected = async (origin: string | undefined): Promise<RawResponse> => {
           const headers: Record<string, string> = origin === undefined ? {} : { origin }
@@ -97,13 +80,13 @@ for (const target of TARGETS) {
     }
 
     it('express-session and compression on the route after the cache: no session cookie is replayed', async () => {
-      const route = cacheRoute(cache, { ttl: '1h' })
+      const route = cacheRoute(t.cache, { ttl: '1h' })
       const visit = session({ secret: 'behind secret', resave: false, saveUninitialized: true })
-      app.get('/welcome', route, visit, compression(), (_req, res) => {
+      t.app.get('/welcome', route, visit, compression(), (_req, res) => {
         runs++
         res.type('text/plain').send(`welcome ${runs} `.repeat(200))
       })
-      const server = await start()
+      const server = await t.start()
       const seen = new Set<string>()
       for (const encoding of ['gzip', 'gzip', 'identity']) {
         const res = await server.get('/welcome', { 'accept-encoding': encoding })
@@ -117,14 +100,14 @@ for (const target of TARGETS) {
     })
 
     it('express.static behind an auth check: a file fetched with Authorization or a session is never served past the check', async () => {
-      writeFileSync(join(dir, 'report.txt'), 'confidential report')
-      app.use(session({ secret: 'behind secret', resave: false, saveUninitialized: false }))
-      app.post('/login/:user', (req: Request, res: Response) => {
+      writeFileSync(join(t.dir, 'report.txt'), 'confidential report')
+      t.app.use(session({ secret: 'behind secret', resave: false, saveUninitialized: false }))
+      t.app.post('/login/:user', (req: Request, res: Response) => {
         ;(req.session as unknown as Record<string, unknown>)['user'] = req.params['user']
         res.send('signed in')
       })
-      app.use('/files', cacheRoute(cache, { ttl: '1h' }), requireUser, express.static(dir))
-      const server = await start()
+      t.app.use('/files', cacheRoute(t.cache, { ttl: '1h' }), requireUser, express.static(t.dir))
+      const server = await t.start()
       const login = await server.get('/login/alice', {}, 'POST')
       const cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? ''
       const both: Record<string, string>[] = [{ authorization: 'Bearer alice' }, { cookie }]
@@ -139,17 +122,17 @@ for (const target of TARGETS) {
     })
 
     it("res.sendFile of each user's own file: never another user's, whichever credential carries the user", async () => {
-      for (const user of ['alice', 'bob', 'guest']) writeFileSync(join(dir, `${user}.txt`), user)
-      app.use(session({ secret: 'behind secret', resave: false, saveUninitialized: false }))
-      app.post('/login/:user', (req: Request, res: Response) => {
+      for (const user of ['alice', 'bob', 'guest']) writeFileSync(join(t.dir, `${user}.txt`), user)
+      t.app.use(session({ secret: 'behind secret', resave: false, saveUninitialized: false }))
+      t.app.post('/login/:user', (req: Request, res: Response) => {
         ;(req.session as unknown as Record<string, unknown>)['user'] = req.params['user']
         res.send('signed in')
       })
-      app.get('/me/card', cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+      t.app.get('/me/card', cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
         runs++
-        res.sendFile(join(dir, `${userOf(req) ?? 'guest'}.txt`))
+        res.sendFile(join(t.dir, `${userOf(req) ?? 'guest'}.txt`))
       })
-      const server = await start()
+      const server = await t.start()
       const sessionOf = async (user: string): Promise<Record<string, string>> => {
         const login = await server.get(`/login/${user}`, {}, 'POST')
         return { cookie: (login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '' }

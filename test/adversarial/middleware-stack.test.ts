@@ -13,9 +13,8 @@ import helmet from 'helmet'
 import morgan from 'morgan'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Express, Request, Response } from 'express'
-import type { Cache } from '../../src/index.js'
 import { cacheRoute } from '../../middleware/index.js'
-import { cookies, decode, Live, TARGETS, type RawResponse } from './support.js'
+import { cookies, decode, TARGETS, useTarget, type RawResponse } from './support.js'
 
 const ALLOWED = ['https://a.example', 'https://b.example']
 const ORIGINS = [...ALLOWED, 'https://evil.example', undefined]
@@ -67,34 +66,22 @@ const SESSION_SETUPS: readonly StackOptions[] = [
 
 for (const target of TARGETS) {
   describe(`adversarial: the usual middleware stack ahead of the cache (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-
+    const t = useTarget(target)
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
     })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-    })
-
-    const start = async (): Promise<Live> => (live = await Live.start(app))
 
     for (const setup of SESSION_SETUPS) {
       const name = `saveUninitialized: ${setup.saveUninitialized}, rolling: ${setup.rolling}`
       it(`no session page or session cookie reaches another visitor (${name})`, async () => {
-        mountStack(app, setup)
-        app.get('/page', cacheRoute(cache, { ttl: '1h' }), (req, res) => {
+        mountStack(t.app, setup)
+        t.app.get('/page', cacheRoute(t.cache, { ttl: '1h' }), (req, res) => {
           runs++
           const user = sessionOf(req)['user']
           res.type('text/plain').send(`page for ${typeof user === 'string' ? user : 'nobody'}`)
         })
-        const server = await start()
+        const server = await t.start()
         const gzip = { 'accept-encoding': 'gzip', origin: 'https://a.example' }
         const first = await server.get('/page', gzip)
         const seen = new Set([sessionCookie(first)])
@@ -128,14 +115,14 @@ for (const target of TARGETS) {
     }
 
     it('a hit carries the headers its own request gets from the origin: CORS per Origin, helmet, encoding', async () => {
-      const log = mountStack(app, { saveUninitialized: false, rolling: false })
+      const log = mountStack(t.app, { saveUninitialized: false, rolling: false })
       const handler = (_req: Request, res: Response): void => {
         runs++
         res.set('X-From-Handler', 'yes').json({ rows: FILLER })
       }
-      app.get('/data', cacheRoute(cache, { ttl: '1h' }), handler)
-      app.get('/reference', handler)
-      const server = await start()
+      t.app.get('/data', cacheRoute(t.cache, { ttl: '1h' }), handler)
+      t.app.get('/reference', handler)
+      const server = await t.start()
       let sent = 0
       for (const origin of ORIGINS) {
         for (const encoding of ['gzip', 'identity']) {
@@ -159,16 +146,16 @@ for (const target of TARGETS) {
     })
 
     it('a header the handler removed (helmet X-Frame-Options on an embeddable page) stays removed on a hit', async () => {
-      mountStack(app, { saveUninitialized: false, rolling: false })
+      mountStack(t.app, { saveUninitialized: false, rolling: false })
       const handler = (_req: Request, res: Response): void => {
         runs++
         res.removeHeader('X-Frame-Options')
         res.removeHeader('Content-Security-Policy')
         res.type('text/html').send('<p>embed me</p>')
       }
-      app.get('/widget', cacheRoute(cache, { ttl: '1h' }), handler)
-      app.get('/reference', handler)
-      const server = await start()
+      t.app.get('/widget', cacheRoute(t.cache, { ttl: '1h' }), handler)
+      t.app.get('/reference', handler)
+      const server = await t.start()
       const reference = await server.get('/reference')
       expect(reference.headers['x-frame-options']).to.equal(undefined)
       for (const expected of ['MISS', 'HIT', 'HIT']) {

@@ -5,47 +5,30 @@
  * another client's request, or drop entries.
  */
 import { expect } from 'chai'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Express, NextFunction, Request, Response } from 'express'
-import type { Cache } from '../../src/index.js'
+import type { NextFunction, Request, Response } from 'express'
 import { cacheRoute } from '../../middleware/index.js'
 import { nextEvent, record } from '../support/events.js'
 import { deferred } from '../support/wait.js'
-import { Live, TARGETS } from './support.js'
+import { TARGETS, useTarget } from './support.js'
 
 for (const target of TARGETS) {
   describe(`adversarial: a client's request shape stays its own (${target.name})`, () => {
-    let cache: Cache
-    let app: Express
-    let live: Live | undefined
-    let runs: number
-    let dir: string
-
+    const t = useTarget(target, { tempDir: 'herdlock-shape-' })
+    let runs = 0
     beforeEach(() => {
-      cache = target.createCache()
-      app = target.createApp()
       runs = 0
-      dir = mkdtempSync(join(tmpdir(), 'herdlock-shape-'))
     })
-    afterEach(async () => {
-      await live?.close()
-      live = undefined
-      await cache.close()
-      rmSync(dir, { recursive: true, force: true })
-    })
-
-    const start = async (): Promise<Live> => (live = await Live.start(app))
 
     it('a client aborting on a miss neither fails the requests collapsed on it nor disables storing', async () => {
       const release = deferred()
       const started = deferred()
       const gone = deferred()
       const joined = deferred()
-      const route = cacheRoute(cache, { ttl: '1h' })
+      const route = cacheRoute(t.cache, { ttl: '1h' })
       let arrivals = 0
-      app.get(
+      t.app.get(
         '/slow',
         (req, res, next) => {
           route(req, res, next)
@@ -61,7 +44,7 @@ for (const target of TARGETS) {
           res.send(`report ${runs}`)
         },
       )
-      const server = await start()
+      const server = await t.start()
       const leaver = server.send('/slow')
       await started.promise
       const patient = server.get('/slow')
@@ -78,14 +61,14 @@ for (const target of TARGETS) {
     })
 
     it('a Range request on a miss stores the full response and plants no pass marker', async () => {
-      const file = join(dir, 'big.txt')
+      const file = join(t.dir, 'big.txt')
       writeFileSync(file, 'abcdefghij'.repeat(100))
-      const skips = record(cache, 'cache:skip')
-      app.get('/file', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+      const skips = record(t.cache, 'cache:skip')
+      t.app.get('/file', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
         runs++
         res.sendFile(file)
       })
-      const server = await start()
+      const server = await t.start()
       const ranged = await server.get('/file', { range: 'bytes=0-3' })
       expect([200, 206]).to.include(ranged.status)
       if (ranged.status === 206) expect(ranged.text).to.equal('abcd')
@@ -99,18 +82,18 @@ for (const target of TARGETS) {
     })
 
     it('If-Match and If-Unmodified-Since on a miss answer that client alone and plant no pass marker', async () => {
-      const file = join(dir, 'doc.txt')
+      const file = join(t.dir, 'doc.txt')
       writeFileSync(file, 'document')
-      const skips = record(cache, 'cache:skip')
-      app.get('/doc', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+      const skips = record(t.cache, 'cache:skip')
+      t.app.get('/doc', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
         runs++
         res.sendFile(file)
       })
       // Express's final handler would log the 412s send() raises: answer them quietly.
-      app.use((error: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
+      t.app.use((error: { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
         res.status(error.status ?? 500).end()
       })
-      const server = await start()
+      const server = await t.start()
       const ifMatch = await server.get('/doc', { 'if-match': '"not-the-etag"' })
       expect(ifMatch.status).to.equal(412)
       const ifUnmodified = await server.get('/doc', {
@@ -127,18 +110,18 @@ for (const target of TARGETS) {
     })
 
     it('OPTIONS never invalidates, even with invalidateOnUnsafe', async () => {
-      app.all('/thing', cacheRoute(cache, { invalidateOnUnsafe: true }), (req, res) => {
+      t.app.all('/thing', cacheRoute(t.cache, { invalidateOnUnsafe: true }), (req, res) => {
         runs++
         res.send(`${req.method} ${runs}`)
       })
-      const invalidations = record(cache, 'cache:invalidate')
-      const server = await start()
+      const invalidations = record(t.cache, 'cache:invalidate')
+      const server = await t.start()
       await server.get('/thing')
       const options = await server.get('/thing', {}, 'OPTIONS')
       expect(options.status).to.equal(200)
       await server.get('/thing', {}, 'TRACE')
       // A POST does invalidate: once its invalidation is seen, any earlier one would be too.
-      const posted = nextEvent(cache, 'cache:invalidate')
+      const posted = nextEvent(t.cache, 'cache:invalidate')
       await server.get('/thing', {}, 'POST')
       await posted
       expect(invalidations).to.have.length(1)
@@ -146,11 +129,11 @@ for (const target of TARGETS) {
     })
 
     it('an invalid If-Modified-Since never yields a 304; the three HTTP-date forms do', async () => {
-      app.get('/dated', cacheRoute(cache, { ttl: '1h' }), (_req, res) => {
+      t.app.get('/dated', cacheRoute(t.cache, { ttl: '1h' }), (_req, res) => {
         runs++
         res.set('Last-Modified', 'Sun, 06 Nov 1994 08:49:37 GMT').send('dated')
       })
-      const server = await start()
+      const server = await t.start()
       await server.get('/dated')
       for (const invalid of [
         '3000',

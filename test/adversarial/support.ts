@@ -3,8 +3,11 @@
  * each with the memory store and with a real Redis server (the shared test server, a unique
  * prefix per test), over real sockets.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { gunzipSync, brotliDecompressSync, inflateSync } from 'node:zlib'
 import type { Express } from 'express'
 import { createCache, MemoryStore, type Cache } from '../../src/index.js'
@@ -35,6 +38,58 @@ export const TARGETS: readonly Target[] = EXPRESS_VERSIONS.flatMap((express) =>
     createCache: store.create,
   })),
 )
+
+/** What one test of a target works with, fresh for every test and closed after it. */
+export interface TargetFixture {
+  /** This test's cache. */
+  readonly cache: Cache
+  /** This test's app, nothing mounted yet. */
+  readonly app: Express
+  /** This test's temporary directory (only with `tempDir`), removed after it. */
+  readonly dir: string
+  /** Listen with the app; the server is closed after the test. */
+  start(): Promise<Live>
+}
+
+/**
+ * Register, in the current suite, a fresh cache and app on `target` for every test, closed after
+ * it with the servers `start()` opened (and, with `tempDir`, a temporary directory of that prefix).
+ */
+export function useTarget(target: Target, options: { tempDir?: string } = {}): TargetFixture {
+  let current: { cache: Cache; app: Express; dir: string; servers: Live[] } | undefined
+  beforeEach(() => {
+    const dir = options.tempDir === undefined ? '' : mkdtempSync(join(tmpdir(), options.tempDir))
+    current = { cache: target.createCache(), app: target.createApp(), dir, servers: [] }
+  })
+  afterEach(async () => {
+    const test = current
+    current = undefined
+    for (const live of test?.servers ?? []) await live.close()
+    await test?.cache.close()
+    if (test?.dir) rmSync(test.dir, { recursive: true, force: true })
+  })
+  const now = (): NonNullable<typeof current> => {
+    if (current === undefined) throw new Error('useTarget: used outside a test')
+    return current
+  }
+  return {
+    get cache() {
+      return now().cache
+    },
+    get app() {
+      return now().app
+    },
+    get dir() {
+      return now().dir
+    },
+    start: async () => {
+      const test = now()
+      const live = await Live.start(test.app)
+      test.servers.push(live)
+      return live
+    },
+  }
+}
 
 /** A finished response, body exactly as sent. */
 export interface RawResponse {
