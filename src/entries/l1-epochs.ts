@@ -31,22 +31,12 @@ export class L1Epochs {
 
   /** A key was dropped. */
   markKey(key: string): void {
-    this.#epoch++
-    if (this.#keyMarks.size >= MAX_MARKS) {
-      this.#keyMarks.clear()
-      this.#floor = this.#epoch
-    }
-    this.#keyMarks.set(key, this.#epoch)
+    this.#mark(this.#keyMarks, key)
   }
 
   /** Every key of a namespace was dropped. */
   markNamespace(namespace: string): void {
-    this.#epoch++
-    if (this.#namespaceMarks.size >= MAX_MARKS) {
-      this.#namespaceMarks.clear()
-      this.#floor = this.#epoch
-    }
-    this.#namespaceMarks.set(namespace, this.#epoch)
+    this.#mark(this.#namespaceMarks, namespace)
   }
 
   /** Every key carrying one of `tags` was dropped. */
@@ -66,6 +56,16 @@ export class L1Epochs {
     this.#keyMarks.clear()
     this.#namespaceMarks.clear()
     this.#tagMarks.clear()
+  }
+
+  /** Start an epoch and remember it for `name`; a full memory is forgotten (raising the floor). */
+  #mark(marks: Map<string, number>, name: string): void {
+    this.#epoch++
+    if (marks.size >= MAX_MARKS) {
+      marks.clear()
+      this.#floor = this.#epoch
+    }
+    marks.set(name, this.#epoch)
   }
 
   /** Whether the key (by itself, its namespace or a tag) was dropped after `ticket`. */
