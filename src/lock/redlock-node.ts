@@ -55,11 +55,16 @@ export class LockNode {
     let connected = false
     const firstReady = new Promise<void>((resolve) => client.once('ready', () => resolve()))
     void firstReady.then(() => (connected = true))
-    client.connect().catch(onError)
+    let closing = false
+    // A close while connecting destroys the client: its connect() rejecting then is no error.
+    client.connect().catch((error: Error) => closing || onError(error))
     this.#client = client
     // Lock clients have no offline queue: commands sent while connecting would be refused.
     this.#whenConnected = (work) => (connected ? work() : firstReady.then(work))
-    this.#close = () => closeOwned(client, onError)
+    this.#close = () => {
+      closing = true
+      return closeOwned(client, onError)
+    }
   }
 
   /**

@@ -69,7 +69,10 @@ function clientConnection(
 ): Connection {
   client.on('error', settings.onError)
   const firstReady = readyPromise(client)
-  if (owned) client.connect().catch(settings.onError)
+  let closing = false
+  // Closing while the first connection is still being made destroys it: its connect() then
+  // rejects ("Disconnects client"), which is the close, not a connection error.
+  if (owned) client.connect().catch((error: Error) => closing || settings.onError(error))
   const options = { ...BUFFERS, timeout: queueTimeout(owned, settings) }
   const send: Sender = (args) => client.sendCommand(args, options)
   const subscriber = lazySubscriber(() => client.duplicate(), settings)
@@ -81,6 +84,7 @@ function clientConnection(
     isSubscriberReady: () => subscriber.isReady(),
     firstReady,
     close: async () => {
+      closing = true
       await subscriber.close()
       if (owned) await closeClient(client, settings.onError)
       else client.off('error', settings.onError)

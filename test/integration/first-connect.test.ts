@@ -74,4 +74,17 @@ describe('issue 12: calls made before Redis ever connected (Redis)', function ()
       await node.restart()
     }
   })
+
+  it('a cache closed while its connections are still being made reports no error', async () => {
+    const errors: string[] = []
+    for (let i = 0; i < 20; i++) {
+      // Lock nodes of their own: the store's client and each lock client connect separately.
+      const cache = createCache({ redis: node.url, lock: { nodes: [node.url] } })
+      cache.on('error', ({ source, error }) => errors.push(`${source}: ${error.message}`))
+      // Closed at once, or once the connection attempts are under way (one turn of the loop).
+      if (i % 2 === 0) await new Promise((resolve) => setImmediate(resolve))
+      await cache.close()
+    }
+    expect(errors).to.deep.equal([])
+  })
 })
