@@ -110,4 +110,10 @@ export interface Computation<T> {
    * by the re-check, renewed while the function runs (leader.ts, `keepRegistered`).
    */
   readonly registration: { at: number }
+  /**
+   * Set when storing the result failed (the store did not answer): the lock is then released
+   * without waiting, since no value has to land before it, and the same store is likely to keep
+   * the release waiting its full command timeout.
+   */
+  storeFailed?: boolean
 }

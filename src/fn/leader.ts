@@ -104,8 +104,10 @@ async function compute<T>(c: Computation<T>): Promise<CacheFnResult<T>> {
     c.call.reportRun(started, true, c.reason)
     return await storeResult(c, outcome)
   } finally {
-    // Released only after the write: a new holder must find the value, not recompute it.
-    await c.handle?.release()
+    // Released only after the write: a new holder must find the value, not recompute it. A
+    // write the store did not take has nothing to wait for (the lock retries its release).
+    if (c.storeFailed === true) void c.handle?.release().catch(() => undefined)
+    else await c.handle?.release()
   }
 }
 

@@ -34,7 +34,12 @@ export async function announceFailure<T>(c: Computation<T>, error: unknown): Pro
  */
 async function announce<T>(c: Computation<T>, message: BusMessage): Promise<void> {
   const { entries, bus } = c.call.deps
-  if (c.fence === undefined) return bus.publish(message)
+  if (c.fence === undefined) {
+    // Sent, not awaited: the store just failed, and the caller must not wait out another
+    // command timeout for a notice (a publish failure is reported by the bus itself).
+    void bus.publish(message)
+    return
+  }
   await entries.announce(c.call.plan.keys, c.fence, bus.encode(message))
 }
 
@@ -75,7 +80,8 @@ export async function storeResult<T>(
   }
   const write = entryWrite(plan, value, now, ttl, c.fence)
   try {
-    await entries.write([write])
+    const [outcome] = await entries.write([write])
+    if (outcome?.status === 'failed') c.storeFailed = true
   } catch (error) {
     if (!(error instanceof SerializationError)) throw error
     events.emit('error', { source: 'codec', operation: 'serialize', error })

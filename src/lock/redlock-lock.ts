@@ -30,6 +30,8 @@ const PTTL = lockScript("return redis.call('PTTL', KEYS[1])")
 
 /** Pause between two extension attempts that failed without an answer (errors, timeouts). */
 const EXTEND_RETRY_MS = 25
+/** Gap between retries of a release no majority answered. */
+const RELEASE_RETRY_MS = 250
 
 const isOne = (reply: unknown): boolean => Number(reply) === 1
 
@@ -45,6 +47,8 @@ const isOne = (reply: unknown): boolean => Number(reply) === 1
  */
 export class RedlockLock implements DistributedLock {
   readonly #nodes: readonly LockNode[]
+  readonly #retries = new Set<NodeJS.Timeout>()
+  #closed = false
   readonly #timeoutMs: number
   readonly #quorum: number
 
@@ -103,6 +107,9 @@ export class RedlockLock implements DistributedLock {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    for (const timer of this.#retries) clearTimeout(timer)
+    this.#retries.clear()
     await Promise.all(this.#nodes.map((node) => node.close()))
   }
 
@@ -132,9 +139,28 @@ export class RedlockLock implements DistributedLock {
         if (released) return
         released = true
         // Answered by a majority is enough: the others' copies expire (or answer later).
-        await this.#ask(RELEASE, resource, [token], this.#timeoutMs, () => true)
+        const tally = await this.#ask(RELEASE, resource, [token], this.#timeoutMs, () => true)
+        if (tally.outcome !== 'won') this.#retryRelease(resource, token, validUntil)
       },
     }
+  }
+
+  /**
+   * Retry, in the background, a release that no majority answered, for as long as the lock may
+   * still be held. Left in place, the lock would make every caller of the key, on every
+   * instance, wait until it expires: on Redis Cluster a lock taken just before its master died
+   * survives on the promoted replica, and its holder's release went to the dead master.
+   */
+  #retryRelease(resource: string, token: string, validUntil: number): void {
+    if (this.#closed || performance.now() + RELEASE_RETRY_MS >= validUntil) return
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer)
+      void this.#ask(RELEASE, resource, [token], this.#timeoutMs, () => true).then((tally) => {
+        if (tally.outcome !== 'won') this.#retryRelease(resource, token, validUntil)
+      })
+    }, RELEASE_RETRY_MS)
+    timer.unref()
+    this.#retries.add(timer)
   }
 
   #releaseInBackground(resource: string, token: string): void {

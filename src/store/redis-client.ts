@@ -2,6 +2,7 @@
    modules, scripts and RESP versions; accepting any of them needs `any` in those positions. */
 import type { RedisClientPoolType, RedisClientType, RedisClusterType } from 'redis'
 import type { SubscriptionState } from './store.js'
+import type { ClusterSlotMap } from './redis-slot-refresh.js'
 
 /**
  * node-redis clients: the kinds the `redis` option accepts, the fail-fast options of the
@@ -32,6 +33,8 @@ export interface RedisCluster extends Pick<
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   /** Run a Lua script, routed by its first key. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  /** Its slot map: asked for again when a node stops answering (redis-slot-refresh.ts). */
+  readonly _slots?: ClusterSlotMap
 }
 /** A node-redis v5/v6 client pool. */
 export type RedisClientPool = RedisClientPoolType<any, any, any, any, any>

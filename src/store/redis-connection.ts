@@ -9,6 +9,7 @@ import {
   type RedisCluster,
   type RedisConnectionInput,
 } from './redis-client.js'
+import { slotRefresher } from './redis-slot-refresh.js'
 import { lazySubscriber, type Subscriber } from './redis-subscriber.js'
 
 /**
@@ -106,12 +107,18 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
   cluster.on('error', settings.onError)
   const options = { ...BUFFERS, timeout: queueTimeout(false, settings) }
   const subscriber = lazySubscriber(() => cluster.duplicate(), settings)
+  const failed = slotRefresher(cluster._slots)
+  const watched = <T>(sent: Promise<T>): Promise<T> =>
+    sent.catch((error: unknown) => {
+      failed(error)
+      throw error
+    })
   return {
-    send: (args, key) => cluster.sendCommand(key, false, args, options),
+    send: (args, key) => watched(cluster.sendCommand(key, false, args, options)),
     scanTargets: () =>
       cluster.masters.map(
         (master) => (args: RedisArgument[]) =>
-          cluster.nodeClient(master).then((node) => node.sendCommand(args, options)),
+          watched(cluster.nodeClient(master).then((node) => node.sendCommand(args, options))),
       ),
     subscriber: () => subscriber.get(),
     isReady: () => cluster.isReady,

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { createClient } from 'redis'
 import { LockError } from '../../../src/errors.js'
 import { RedlockLock } from '../../../src/lock/redlock-lock.js'
 import { FaultProxy, type RespCommand } from '../../support/fault-proxy.js'
@@ -136,5 +137,28 @@ describe('Lock under faults (issue 12)', function () {
     proxies[0]!.pause()
     expect(await held!.extend(3_000)).to.equal(false)
     proxies[0]!.resume()
+  })
+
+  it('a release no majority answered is retried until it lands, not left to the lock ttl', async () => {
+    const lock = open(200)
+    const held = await lock.tryAcquire(resource, 30_000)
+    expect(held).to.not.equal(undefined)
+    // The release never reaches a node (a dead master, its replica not yet promoted).
+    for (const p of proxies) p.drop('up')
+    await held!.release()
+    for (const p of proxies) p.stopDropping('up')
+    // The retry runs on each node: its reply is held until the key is checked.
+    const retried = proxies.map((p) => p.holdReply(onResource(resource)))
+    await Promise.all(retried.map((hold) => hold.reached))
+    for (const node of nodes) {
+      const raw = createClient({ url: node.url })
+      await raw.connect()
+      try {
+        expect(await raw.exists(resource), node.url).to.equal(0)
+      } finally {
+        raw.destroy()
+      }
+    }
+    for (const hold of retried) hold.release()
   })
 })

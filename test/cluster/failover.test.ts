@@ -1,0 +1,133 @@
+import { expect } from 'chai'
+import { createCluster } from 'redis'
+import { createCache, type Cache } from '../../src/index.js'
+import { LocalCluster } from '../support/local-cluster.js'
+import { uniquePrefix } from '../support/redis.js'
+
+/** One cacheFn call as its caller saw it. */
+interface Call {
+  readonly instance: number
+  readonly key: string
+  readonly start: number
+  readonly ms: number
+  readonly status: string
+  readonly degraded: boolean
+}
+
+const FN_MS = 20
+const COMMAND_TIMEOUT_MS = 500
+// Scheduling slack on a loaded 2-core machine; one command timeout is the bound under test.
+const BOUND_SLACK_MS = 300
+
+/**
+ * A master SIGKILLed under continuous traffic from several instances (issue: scale-out on Redis
+ * Cluster). Its replica is promoted after the node timeout; meanwhile the slot has no master.
+ */
+describe('Redis Cluster: failover under load', function () {
+  this.timeout(90_000)
+  let cluster: LocalCluster
+  const clients: { destroy(): void }[] = []
+  const caches: Cache[] = []
+
+  before(async () => {
+    cluster = await LocalCluster.start({ masters: 3, replicas: 1, nodeTimeoutMs: 1_000 })
+  })
+  after(async () => {
+    await Promise.all(caches.splice(0).map((cache) => cache.close()))
+    for (const client of clients.splice(0)) client.destroy()
+    await cluster.stop()
+  })
+
+  async function instance(prefix: string): Promise<Cache> {
+    const client = createCluster({ rootNodes: cluster.rootNodes })
+    client.on('error', () => undefined)
+    await client.connect()
+    clients.push(client)
+    const cache = createCache({ redis: client, prefix, commandTimeout: COMMAND_TIMEOUT_MS })
+    cache.on('error', () => undefined)
+    caches.push(cache)
+    return cache
+  }
+
+  it('every call resolves within its bound, and hits resume soon after the promotion', async () => {
+    const prefix = uniquePrefix('failover')
+    const instances = await Promise.all([0, 1, 2].map(() => instance(prefix)))
+    await Promise.all(instances.map((cache) => cache.ready()))
+    const keys = await cluster.keysOnEveryMaster(
+      (i) => `key-${i}`,
+      (key) => `{default:${key}}`,
+    )
+    const victim = await cluster.masterOf(`{default:${keys[0]!}}`)
+    const calls: Call[] = []
+    let running = true
+    const loop = async (cache: Cache, index: number, key: string): Promise<void> => {
+      while (running) {
+        const start = performance.now()
+        const result = await cache.cacheFnResult(
+          key,
+          () => new Promise<string>((resolve) => setTimeout(resolve, FN_MS, 'v')),
+          { ttl: 300 },
+        )
+        const ms = performance.now() - start
+        calls.push({
+          instance: index,
+          key,
+          start,
+          ms,
+          status: result.status,
+          degraded: result.degraded,
+        })
+      }
+    }
+    const loops = instances.flatMap((cache, i) => keys.map((key) => loop(cache, i, key)))
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const killedAt = performance.now()
+    await victim.server.stop()
+    let promotedAt = Number.POSITIVE_INFINITY
+    while (performance.now() - killedAt < 20_000) {
+      const owner = await cluster.masterOf(`{default:${keys[0]!}}`).catch(() => undefined)
+      if (owner !== undefined && owner !== victim) {
+        promotedAt = performance.now()
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 6_000))
+    running = false
+    await Promise.all(loops)
+
+    const onVictim = calls.filter((call) => call.key === keys[0])
+    const during = onVictim.filter((c) => c.start >= killedAt && c.start < promotedAt)
+    const firstHitAfter = onVictim.find(
+      (c) => c.start >= promotedAt && c.status === 'hit' && !c.degraded,
+    )
+    const others = calls.filter((c) => c.key !== keys[0] && c.start >= killedAt)
+    const worst = (list: Call[]): number => Math.max(0, ...list.map((c) => c.ms))
+    const figures = {
+      promotionMs: Math.round(promotedAt - killedAt),
+      victimCallsDuring: during.length,
+      victimDegradedDuring: during.filter((c) => c.degraded).length,
+      worstVictimMs: Math.round(worst(onVictim)),
+      hitsResumeAfterPromotionMs:
+        firstHitAfter === undefined ? undefined : Math.round(firstHitAfter.start - promotedAt),
+      otherKeyCalls: others.length,
+      otherKeysDegraded: others.filter((c) => c.degraded).length,
+      worstOtherMs: Math.round(worst(others)),
+    }
+    console.log(`      failover: ${JSON.stringify(figures)}`)
+    expect(promotedAt, 'a replica was promoted').to.be.below(Number.POSITIVE_INFINITY)
+    // While the slot has no master its calls fail open (computed, not stored), each paying one
+    // command timeout at most, not one per step (read, lock, re-check, write, notice).
+    expect(during.length, 'calls made while the slot had no master').to.be.above(0)
+    expect(figures.worstVictimMs).to.be.below(COMMAND_TIMEOUT_MS + FN_MS + BOUND_SLACK_MS)
+    expect(figures.worstOtherMs).to.be.below(COMMAND_TIMEOUT_MS + FN_MS + BOUND_SLACK_MS)
+    // The slot map is asked for again while the dead master fails, so hits come back soon after
+    // the promotion (node-redis alone waits 5 s after the failures start).
+    expect(figures.hitsResumeAfterPromotionMs, 'hits after the promotion').to.be.below(5_000)
+    // The episode shows in the stats and the health recovers.
+    for (const cache of instances) {
+      expect(cache.stats().errorsBySource['store'] ?? 0).to.be.above(0)
+      expect((await cache.health()).status).to.equal('ok')
+    }
+  })
+})
