@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { CircuitBreaker } from './store/breaker.js'
+import { StoreBreakers } from './store/breakers.js'
 import { Bus } from './bus/bus.js'
 import { Cache } from './cache.js'
 import { EntryCodec } from './entries/entry-codec.js'
@@ -54,7 +54,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const keyspace = new Keyspace(resolved.prefix)
   const bus = new Bus(store, keyspace.channel, randomBytes(8).toString('hex'), events)
   const l1 = resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, bus, events)
-  const breaker = openBreaker(resolved, events)
+  const breaker = openBreaker(resolved, events, store)
   const entryDeps = {
     store,
     codec: new EntryCodec(resolved.serializer),
@@ -127,10 +127,15 @@ function openEngine(
 function openBreaker(
   options: ResolvedCacheOptions,
   events: CacheEvents,
-): CircuitBreaker | undefined {
+  store: Store,
+): StoreBreakers | undefined {
   if (options.breaker === undefined) return undefined
-  return new CircuitBreaker(options.breaker, (state, previous) =>
-    events.emit('breaker:state', { state, previous }),
+  const shardOf = store.shardOf?.bind(store)
+  return new StoreBreakers(
+    options.breaker,
+    (state, previous, shard) =>
+      events.emit('breaker:state', { state, previous, ...(shard === undefined ? {} : { shard }) }),
+    shardOf,
   )
 }
 

@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/bus.js'
 import type { CacheEvents } from '../observe/events.js'
 import type { StateLog } from '../observe/logger.js'
-import type { CircuitBreaker } from '../store/breaker.js'
+import type { StoreBreakers } from '../store/breakers.js'
 import type { Store } from '../store/store.js'
 import type { EntryCodec, EntrySpec, StoredEntry } from './entry-codec.js'
 import type { EntryKeys, Keyspace } from './keyspace.js'
@@ -17,7 +17,7 @@ export interface EntryStoreDeps {
   readonly bus: Bus
   readonly events: CacheEvents
   readonly log: StateLog
-  readonly breaker: CircuitBreaker | undefined
+  readonly breaker: StoreBreakers | undefined
   readonly throwOnStoreError: boolean
   /** How long a fence outlives the last write or delete of its key, in ms. */
   readonly fenceGraceMs: number

@@ -44,15 +44,17 @@ export class EntryStore {
   ): Promise<StoredEntry<T> | undefined> {
     const l1 = this.#deps.l1
     if (l1 === undefined) {
-      return this.#guard('get', undefined, () => this.#deps.store.get(keys.value)).then((bytes) =>
-        bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, undefined),
+      return this.#guard('get', undefined, () => this.#deps.store.get(keys.value), keys).then(
+        (bytes) =>
+          bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, undefined),
       )
     }
     const local = this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
     const ticket = l1.ticket()
-    return this.#guard('get', undefined, () => this.#deps.store.get(keys.value)).then((bytes) =>
-      bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, ticket),
+    return this.#guard('get', undefined, () => this.#deps.store.get(keys.value), keys).then(
+      (bytes) =>
+        bytes === undefined ? undefined : this.#decode<T>(namespace, keys, bytes, ticket),
     )
   }
 
@@ -83,7 +85,9 @@ export class EntryStore {
     const calls = writes.map((w) => writeCalls(this.#deps, w))
     const flat = calls.flatMap((c) => c.calls)
     const ticket = this.#deps.l1?.ticket()
-    const replies = await this.#guard('set', undefined, () => this.#deps.store.run(flat))
+    // One untagged entry: its own shard's breaker; anything spanning slots: the store's.
+    const only = writes.length === 1 && writes[0]!.tags.length === 0 ? writes[0]!.keys : undefined
+    const replies = await this.#guard('set', undefined, () => this.#deps.store.run(flat), only)
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
     let index = 0
     return calls.map(({ calls: group, at, bytes, payload }, i) => {
@@ -118,7 +122,8 @@ export class EntryStore {
   async remove(keys: EntryKeys, publish = true): Promise<boolean> {
     this.#deps.l1?.drop(keys.value)
     const call = deleteCall(this.#deps, keys, publish)
-    const [deleted] = (await this.#guard('delete', [0], () => this.#deps.store.run([call]))) ?? []
+    const [deleted] =
+      (await this.#guard('delete', [0], () => this.#deps.store.run([call]), keys)) ?? []
     // Again: a read sent meanwhile (on another connection of a pool) may carry the old value.
     this.#deps.l1?.drop(keys.value)
     return Number(deleted) > 0
@@ -142,7 +147,12 @@ export class EntryStore {
   ): Promise<BeginOutcome> {
     const calls = beginCalls(this.#deps, keys, now, createdAfter, peek, tags)
     const ticket = this.#deps.l1?.ticket()
-    const replies = await this.#guard('begin', undefined, () => this.#deps.store.run(calls))
+    const replies = await this.#guard(
+      'begin',
+      undefined,
+      () => this.#deps.store.run(calls),
+      tags.length === 0 ? keys : undefined,
+    )
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
     const [fence, bytes] = reply
@@ -167,7 +177,12 @@ export class EntryStore {
    */
   async announce(keys: EntryKeys, fence: number, message: string): Promise<boolean> {
     const call = noticeCall(this.#deps, keys, fence, message)
-    const replies = await this.#guard('publish', undefined, () => this.#deps.store.run([call]))
+    const replies = await this.#guard(
+      'publish',
+      undefined,
+      () => this.#deps.store.run([call]),
+      keys,
+    )
     return Number(replies?.[0]) === 1
   }
 
@@ -184,7 +199,7 @@ export class EntryStore {
       this.#deps.l1 === undefined ? undefined : this.fromL1<T>(keys, Date.now(), immutable)
     if (local !== undefined) return Promise.resolve(local)
     const ticket = this.#deps.l1?.ticket()
-    return this.#guard('get', 'failed' as const, () => this.#deps.store.get(keys.value)).then(
+    return this.#guard('get', 'failed' as const, () => this.#deps.store.get(keys.value), keys).then(
       (bytes) =>
         bytes === 'failed' || bytes === undefined
           ? bytes
@@ -192,9 +207,14 @@ export class EntryStore {
     )
   }
 
-  /** Run a store operation under the breaker and the fail-open policy. */
-  #guard<T, F>(operation: string, fallback: F, work: () => Promise<T>): Promise<T | F> {
-    return failOpen(this.#deps, operation, fallback, work)
+  /** Run a store operation under the breaker and the fail-open policy (`keys`: one entry's). */
+  #guard<T, F>(
+    operation: string,
+    fallback: F,
+    work: () => Promise<T>,
+    keys?: EntryKeys,
+  ): Promise<T | F> {
+    return failOpen(this.#deps, operation, fallback, work, keys?.value)
   }
 
   #decode<T>(

@@ -10,14 +10,19 @@ import type { EntryStoreDeps } from './entry-store-types.js'
 /** What the policy reports to. */
 export type FailOpenDeps = Pick<EntryStoreDeps, 'breaker' | 'log' | 'events' | 'throwOnStoreError'>
 
-/** Run a store operation under the breaker and the fail-open policy. */
+/**
+ * Run a store operation under the breaker and the fail-open policy; `key`: the one key the
+ * operation is about, so it counts toward the breaker of the shard holding it (store-wide
+ * without one).
+ */
 export function failOpen<T, F>(
   deps: FailOpenDeps,
   operation: string,
   fallback: F,
   work: () => Promise<T>,
+  key?: string,
 ): Promise<T | F> {
-  const breaker = deps.breaker
+  const breaker = deps.breaker?.for(key)
   const ticket = breaker === undefined ? 0 : breaker.allow()
   if (ticket < 0) {
     if (deps.throwOnStoreError) return Promise.reject(new StoreUnavailableError(operation))

@@ -78,7 +78,7 @@ export class InvalidationOps {
   }
 
   async #run(operation: string, calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
-    const breaker = this.#deps.breaker
+    const breaker = this.#deps.breaker?.for()
     const ticket = breaker === undefined ? -1 : breaker.allow()
     try {
       const replies = await this.#deps.store.run(calls)

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto'
 import { createClient } from 'redis'
 import { LockError } from '../errors.js'
-import { CircuitBreaker, type BreakerSettings } from '../store/breaker.js'
+import type { BreakerSettings } from '../store/breaker.js'
+import { StoreBreakers } from '../store/breakers.js'
 import { withDeadline } from '../store/deadline.js'
 import {
   failFastClientOptions,
+  isCluster,
   type RedisClient,
   type RedisConnectionInput,
 } from '../store/redis-client.js'
+import { keySlot } from '../store/redis-slot.js'
 
 /** A Lua script of the lock, with its sha for EVALSHA. */
 export interface LockScript {
@@ -36,14 +39,20 @@ export class LockNode {
   readonly #client: EvalClient
   readonly #whenConnected: <T>(work: () => Promise<T>) => Promise<T>
   readonly #close: () => Promise<void>
-  readonly #breaker: CircuitBreaker | undefined
+  readonly #breakers: StoreBreakers | undefined
 
   constructor(
     input: RedisConnectionInput,
     onError: (error: Error) => void,
     breaker: BreakerSettings | undefined,
   ) {
-    this.#breaker = breaker === undefined ? undefined : new CircuitBreaker(breaker, () => undefined)
+    // On a cluster, one breaker per master: a dead master must not stop the lock on the others.
+    const shardOf =
+      typeof input !== 'string' && isCluster(input)
+        ? (key: string) => input.slots[keySlot(key)]?.master.address
+        : undefined
+    this.#breakers =
+      breaker === undefined ? undefined : new StoreBreakers(breaker, () => undefined, shardOf)
     if (typeof input !== 'string') {
       this.#client = input
       this.#whenConnected = (work) => work()
@@ -72,7 +81,7 @@ export class LockNode {
    * open. The outcome (a reply or an error) feeds the breaker.
    */
   async run(script: LockScript, key: string, args: string[], timeoutMs: number): Promise<unknown> {
-    const breaker = this.#breaker
+    const breaker = this.#breakers?.for(key)
     // The ticket ties the outcome to the breaker state it was admitted in (late results).
     const ticket = breaker === undefined ? 0 : breaker.allow()
     if (ticket < 0) throw new LockError('lock node skipped: its circuit breaker is open')

@@ -181,6 +181,8 @@ export interface CacheEventMap {
     state: BreakerState
     /** The state left. */
     previous: BreakerState
+    /** The shard whose breaker it is (a Redis Cluster master); absent: the store-wide one. */
+    shard?: string
   }
 }
 

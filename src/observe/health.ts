@@ -1,4 +1,4 @@
-import type { CircuitBreaker } from '../store/breaker.js'
+import type { StoreBreakers } from '../store/breakers.js'
 import type { Bus } from '../bus/bus.js'
 import type { BreakerState } from './events.js'
 import type { DistributedLock, LockHealth } from '../lock/lock.js'
@@ -66,7 +66,7 @@ export interface HealthDeps {
   readonly store: Store
   readonly bus: Bus
   readonly lock: DistributedLock
-  readonly breaker: CircuitBreaker | undefined
+  readonly breaker: StoreBreakers | undefined
 }
 
 /** Probe settings, in ms. */

@@ -84,7 +84,7 @@ export function checkConnection(value: unknown, option: string): RedisConnection
 
 // Every member of the Store interface: a member added to Store does not compile until it is
 // listed here, so checkStore cannot fall behind the seam.
-const STORE_MEMBERS: Readonly<Record<keyof Store, 'method' | 'kind'>> = Object.freeze({
+const STORE_MEMBERS: Readonly<Record<keyof Store, 'method' | 'optional' | 'kind'>> = Object.freeze({
   kind: 'kind',
   get: 'method',
   getMany: 'method',
@@ -98,7 +98,13 @@ const STORE_MEMBERS: Readonly<Record<keyof Store, 'method' | 'kind'>> = Object.f
   ping: 'method',
   status: 'method',
   close: 'method',
+  shardOf: 'optional',
 })
+const STORE_OPTIONAL = Object.freeze(
+  (Object.keys(STORE_MEMBERS) as (keyof Store)[]).filter(
+    (key) => STORE_MEMBERS[key] === 'optional',
+  ),
+)
 const STORE_METHODS = Object.freeze(
   (Object.keys(STORE_MEMBERS) as (keyof Store)[]).filter((key) => STORE_MEMBERS[key] === 'method'),
 )
@@ -107,6 +113,12 @@ const STORE_METHODS = Object.freeze(
 export function checkStore(value: unknown): Store | undefined {
   if (value === undefined) return undefined
   const store = checkMethods(value, 'store', STORE_METHODS) as Store
+  for (const name of STORE_OPTIONAL) {
+    const member = (store as unknown as Record<string, unknown>)[name]
+    if (member !== undefined && typeof member !== 'function') {
+      throw new InvalidOptionError(`store.${name}`, `must be a function when given`)
+    }
+  }
   if (store.kind !== 'redis' && store.kind !== 'memory') {
     throw new InvalidOptionError(
       'store.kind',

@@ -19,7 +19,7 @@ type AnyRedisCluster = RedisClusterType<any, any, any, any, any>
  */
 export interface RedisCluster extends Pick<
   AnyRedisCluster,
-  'masters' | 'isReady' | 'isOpen' | 'sendCommand' | 'nodeClient' | 'destroy' | 'close'
+  'masters' | 'slots' | 'isReady' | 'isOpen' | 'sendCommand' | 'nodeClient' | 'destroy' | 'close'
 > {
   /** Connect to the cluster (the store subscribes on a duplicate it connects itself). */
   connect(): Promise<unknown>
@@ -104,3 +104,8 @@ export async function closeClient(
 }
 
 function ignore(): void {}
+
+/** Whether a connection input is a cluster (it lists its masters). */
+export function isCluster(input: Exclude<RedisConnectionInput, string>): input is RedisCluster {
+  return 'masters' in input
+}

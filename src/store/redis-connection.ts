@@ -2,6 +2,7 @@ import { createClient, RESP_TYPES, type RedisArgument } from 'redis'
 import {
   closeClient,
   failFastClientOptions,
+  isCluster,
   readyPromise,
   type ConnectionSettings,
   type RedisClient,
@@ -9,6 +10,7 @@ import {
   type RedisCluster,
   type RedisConnectionInput,
 } from './redis-client.js'
+import { keySlot } from './redis-slot.js'
 import { slotRefresher } from './redis-slot-refresh.js'
 import { lazySubscriber, type Subscriber } from './redis-subscriber.js'
 
@@ -39,6 +41,8 @@ export interface Connection {
   readonly firstReady: Promise<void>
   /** Close what herdlock opened. */
   close(): Promise<void>
+  /** The address of the master holding `key` now (a cluster only). */
+  shardOf?(key: string): string | undefined
 }
 
 /** Open (or wrap) a connection. Never throws for an unreachable server: it keeps retrying. */
@@ -53,10 +57,6 @@ export function openConnection(
   if (isCluster(input)) return clusterConnection(input, settings)
   if (isPool(input)) return poolConnection(input, settings)
   return clientConnection(input, false, settings)
-}
-
-function isCluster(input: Exclude<RedisConnectionInput, string>): input is RedisCluster {
-  return 'masters' in input
 }
 
 function isPool(input: Exclude<RedisConnectionInput, string>): input is RedisClientPool {
@@ -122,6 +122,7 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
       ),
     subscriber: () => subscriber.get(),
     isReady: () => cluster.isReady,
+    shardOf: (key) => cluster.slots[keySlot(key)]?.master.address,
     isSubscriberReady: () => subscriber.isReady(),
     firstReady: Promise.resolve(),
     close: async () => {

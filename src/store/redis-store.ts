@@ -162,6 +162,11 @@ export class RedisStore implements Store {
     }
   }
 
+  /** On a cluster, the address of the master holding `key` now (see Store#shardOf). */
+  shardOf(key: string): string | undefined {
+    return this.#connection.shardOf?.(key)
+  }
+
   async close(): Promise<void> {
     this.#channels.clear()
     this.#stateListeners.clear()

@@ -133,6 +133,12 @@ export interface Store {
   status(): StoreStatus
   /** Close every connection and timer this store opened (never the user's own clients). */
   close(): Promise<void>
+  /**
+   * Which shard holds `key` (a Redis Cluster master's address), for a store spread over
+   * several servers: the cache then counts failures per shard, so one dead shard does not stop
+   * it using the others. Absent, or undefined for a key: the store is one shard.
+   */
+  shardOf?(key: string): string | undefined
 }
 
 /** One script invocation. */

@@ -17,7 +17,7 @@ interface Call {
 const FN_MS = 20
 const COMMAND_TIMEOUT_MS = 500
 // Scheduling slack on a loaded 2-core machine; one command timeout is the bound under test.
-const BOUND_SLACK_MS = 300
+const BOUND_SLACK_MS = 400
 
 /**
  * A master SIGKILLed under continuous traffic from several instances (issue: scale-out on Redis
@@ -30,13 +30,29 @@ describe('Redis Cluster: failover under load', function () {
   const caches: Cache[] = []
 
   before(async () => {
-    cluster = await LocalCluster.start({ masters: 3, replicas: 1, nodeTimeoutMs: 1_000 })
+    cluster = await LocalCluster.start({
+      masters: 3,
+      replicas: 1,
+      nodeTimeoutMs: 1_000,
+      // As a cache cluster runs: the healthy masters keep serving while one slot range has none.
+      requireFullCoverage: false,
+    })
   })
   after(async () => {
     await Promise.all(caches.splice(0).map((cache) => cache.close()))
     for (const client of clients.splice(0)) client.destroy()
     await cluster.stop()
   })
+
+  /** The health status once it is `ok`, or the last one seen after `withinMs`. */
+  async function healthRecovers(cache: Cache, withinMs: number): Promise<string> {
+    const deadline = performance.now() + withinMs
+    for (;;) {
+      const { status } = await cache.health()
+      if (status === 'ok' || performance.now() > deadline) return status
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
 
   async function instance(prefix: string): Promise<Cache> {
     const client = createCluster({ rootNodes: cluster.rootNodes })
@@ -121,13 +137,16 @@ describe('Redis Cluster: failover under load', function () {
     expect(during.length, 'calls made while the slot had no master').to.be.above(0)
     expect(figures.worstVictimMs).to.be.below(COMMAND_TIMEOUT_MS + FN_MS + BOUND_SLACK_MS)
     expect(figures.worstOtherMs).to.be.below(COMMAND_TIMEOUT_MS + FN_MS + BOUND_SLACK_MS)
+    // Failures are counted per master: the healthy masters' keys never fail open.
+    expect(figures.otherKeysDegraded, 'degraded calls on healthy masters').to.equal(0)
     // The slot map is asked for again while the dead master fails, so hits come back soon after
     // the promotion (node-redis alone waits 5 s after the failures start).
     expect(figures.hitsResumeAfterPromotionMs, 'hits after the promotion').to.be.below(5_000)
-    // The episode shows in the stats and the health recovers.
+    // The episode shows in the stats, and the health recovers (the dead master's breaker is
+    // forgotten once no key maps to it).
     for (const cache of instances) {
       expect(cache.stats().errorsBySource['store'] ?? 0).to.be.above(0)
-      expect((await cache.health()).status).to.equal('ok')
+      expect(await healthRecovers(cache, 10_000)).to.equal('ok')
     }
   })
 })

@@ -1,0 +1,77 @@
+import type { BreakerState } from '../observe/events.js'
+import { CircuitBreaker, type BreakerSettings } from './breaker.js'
+
+/** Which shard of a store holds a key; undefined when the store is one shard. */
+export type ShardOf = (key: string) => string | undefined
+
+/** Told of every state change, with the shard when it is a shard's breaker. */
+export type BreakerListener = (
+  state: BreakerState,
+  previous: BreakerState,
+  shard: string | undefined,
+) => void
+
+const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 }
+/**
+ * A shard's breaker no call has asked for this long is forgotten: its slots moved (a failover
+ * promoted a replica, a resharding emptied it), so its state says nothing about the store now.
+ */
+const IDLE_SHARD_MS = 3_000
+
+/**
+ * The store's circuit breakers. On a store of one server, one breaker. On a store spread over
+ * shards (Redis Cluster masters), a call about one key counts toward the breaker of the shard
+ * holding it: a dead master's keys fail fast while the healthy masters keep serving (with one
+ * breaker, a dead master would make the cache skip Redis for every key). Calls spanning shards
+ * (batches, tag sets) count toward the store-wide breaker.
+ */
+export class StoreBreakers {
+  readonly #settings: BreakerSettings
+  readonly #onChange: BreakerListener
+  readonly #shardOf: ShardOf | undefined
+  readonly #whole: CircuitBreaker
+  readonly #shards = new Map<string, { breaker: CircuitBreaker; usedAt: number }>()
+  readonly #now: () => number
+
+  constructor(
+    settings: BreakerSettings,
+    onChange: BreakerListener,
+    shardOf?: ShardOf,
+    now: () => number = () => performance.now(),
+  ) {
+    this.#now = now
+    this.#settings = settings
+    this.#onChange = onChange
+    this.#shardOf = shardOf
+    this.#whole = new CircuitBreaker(settings, (state, previous) =>
+      onChange(state, previous, undefined),
+    )
+  }
+
+  /** The breaker for a call about `key` (the shard's), or for a store-wide call (no key). */
+  for(key?: string): CircuitBreaker {
+    const shard = key === undefined ? undefined : this.#shardOf?.(key)
+    if (shard === undefined) return this.#whole
+    let slot = this.#shards.get(shard)
+    if (slot === undefined) {
+      const breaker = new CircuitBreaker(this.#settings, (state, previous) =>
+        this.#onChange(state, previous, shard),
+      )
+      slot = { breaker, usedAt: 0 }
+      this.#shards.set(shard, slot)
+    }
+    slot.usedAt = this.#now()
+    return slot.breaker
+  }
+
+  /** The most severe state of the store-wide breaker and of the shards in use. */
+  get state(): BreakerState {
+    let worst = this.#whole.state
+    const now = this.#now()
+    for (const [shard, { breaker, usedAt }] of this.#shards) {
+      if (now - usedAt > IDLE_SHARD_MS) this.#shards.delete(shard)
+      else if (SEVERITY[breaker.state] > SEVERITY[worst]) worst = breaker.state
+    }
+    return worst
+  }
+}

@@ -1,0 +1,57 @@
+import { expect } from 'chai'
+import { StoreBreakers } from '../../src/store/breakers.js'
+
+describe('StoreBreakers (per shard on a sharded store)', () => {
+  const settings = { threshold: 2, cooldownMs: 1_000 }
+  const shardOf = (key: string): string | undefined =>
+    key.startsWith('a') ? 'A' : key.startsWith('b') ? 'B' : undefined
+
+  function failTwice(breakers: StoreBreakers, key?: string): void {
+    for (let i = 0; i < 2; i++) {
+      const breaker = breakers.for(key)
+      breaker.failure(breaker.allow())
+    }
+  }
+
+  it("a shard's failures open its breaker only: the other shards and the store stay closed", () => {
+    const changes: string[] = []
+    const breakers = new StoreBreakers(
+      settings,
+      (state, _previous, shard) => changes.push(`${shard ?? '*'}:${state}`),
+      shardOf,
+    )
+    failTwice(breakers, 'a1')
+    expect(breakers.for('a2').allow()).to.be.below(0)
+    expect(breakers.for('b1').allow()).to.be.at.least(0)
+    expect(breakers.for().allow()).to.be.at.least(0)
+    expect(changes).to.deep.equal(['A:open'])
+    expect(breakers.state).to.equal('open')
+  })
+
+  it('calls without a key, or with a key of no shard, share the store-wide breaker', () => {
+    const breakers = new StoreBreakers(settings, () => undefined, shardOf)
+    failTwice(breakers, 'z')
+    expect(breakers.for().allow()).to.be.below(0)
+    expect(breakers.for('a1').allow()).to.be.at.least(0)
+  })
+
+  it('without shards (one server) every call shares one breaker', () => {
+    const breakers = new StoreBreakers(settings, () => undefined)
+    failTwice(breakers, 'a1')
+    expect(breakers.for('b1').allow()).to.be.below(0)
+  })
+
+  it('forgets a shard no call asked for lately (its slots moved): the state recovers', () => {
+    let now = 0
+    const breakers = new StoreBreakers(
+      settings,
+      () => undefined,
+      shardOf,
+      () => now,
+    )
+    failTwice(breakers, 'a1')
+    expect(breakers.state).to.equal('open')
+    now += 60_000
+    expect(breakers.state).to.equal('closed')
+  })
+})
