@@ -1,3 +1,4 @@
+import { BatchRemoval, batchUnsupported } from './batch-removal.js'
 import type { EntryStoreDeps } from './entry-store-types.js'
 import type { EntryKeys } from './keyspace.js'
 import { deleteCall, tagSettleCall, tagTakeCall, type TakenMember } from './lua-calls.js'
@@ -14,21 +15,35 @@ import type { ScriptCall, ScriptReply } from '../store/store.js'
  */
 export class InvalidationOps {
   readonly #deps: EntryStoreDeps
+  readonly #batches: BatchRemoval
 
   constructor(deps: EntryStoreDeps) {
     this.#deps = deps
+    this.#batches = new BatchRemoval(deps)
   }
 
-  /** Delete entries, each with a new fence; resolves to how many existed. */
+  /**
+   * Delete entries, each with a new fence (several per call when there are several: see
+   * `BatchRemoval`); resolves to how many existed. `publish`: announce each key on the bus.
+   */
   async removeEntries(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
     if (keys.length === 0) return 0
     const l1 = this.#deps.l1
     if (l1 !== undefined) for (const k of keys) l1.drop(k.value)
-    const replies = await this.#run(
-      'delete',
-      keys.map((k) => deleteCall(this.#deps, k, publish)),
-    )
+    const removed =
+      keys.length === 1
+        ? await this.#removeEach(keys, publish)
+        : await this.#batches.remove(keys, publish, {
+            batch: async (call) => (await this.#run('delete', [call], batchUnsupported))[0]!,
+            each: (entries) => this.#removeEach(entries, publish),
+          })
     if (l1 !== undefined) for (const k of keys) l1.drop(k.value)
+    return removed
+  }
+
+  async #removeEach(keys: readonly EntryKeys[], publish: boolean): Promise<number> {
+    const calls = keys.map((k) => deleteCall(this.#deps, k, publish))
+    const replies = await this.#run('delete', calls)
     return replies.reduce<number>((sum, n) => sum + Number(n), 0)
   }
 
@@ -77,7 +92,12 @@ export class InvalidationOps {
     return bus.publish({ type: 'cleared', origin: bus.origin, namespace }, true)
   }
 
-  async #run(operation: string, calls: readonly ScriptCall[]): Promise<ScriptReply[]> {
+  /** Run calls; a failure is reported and thrown, unless `answered` says the server replied. */
+  async #run(
+    operation: string,
+    calls: readonly ScriptCall[],
+    answered: (error: unknown) => boolean = () => false,
+  ): Promise<ScriptReply[]> {
     const breaker = this.#deps.breaker?.for()
     const ticket = breaker === undefined ? -1 : breaker.allow()
     try {
@@ -86,8 +106,12 @@ export class InvalidationOps {
       this.#deps.log.up('store')
       return replies
     } catch (error) {
-      if (ticket >= 0) breaker?.failure(ticket)
-      this.#report(operation, error)
+      if (answered(error)) {
+        if (ticket >= 0) breaker?.success(ticket)
+      } else {
+        if (ticket >= 0) breaker?.failure(ticket)
+        this.#report(operation, error)
+      }
       throw error
     }
   }

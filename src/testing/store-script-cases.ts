@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { beginComputeScript, deleteEntryScript, writeEntryScript } from '../entries/lua-scripts.js'
 import { tagAddScript, tagSettleScript, tagTakeScript } from '../entries/tag-scripts.js'
+import { deleteEntriesScript } from '../entries/lua-batch.js'
 import type { ScriptReply, Store } from '../store/store.js'
 import { entryParts, MessageLog, sleep, type StoreCaseBody } from './contract-kit.js'
 
@@ -102,6 +103,33 @@ export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] =
       const [ok] = first(await writeEntry(store, keys, String(fence)))
       assert.equal(Number(ok), 0, 'the write begun before the delete is refused')
       assert.equal(await store.get(keys[0]), undefined)
+    },
+  ],
+  [
+    'runs the batch delete script: removes every value and refuses writes already in flight',
+    async (store, p) => {
+      // One hash tag, so the keys share a slot (on a cluster too); each entry has its own names.
+      const names = ['a', 'b', 'c'].map((e) => [`${p}:v:{m}${e}`, `${p}:f:{m}${e}`] as const)
+      const [a, b, c] = names as [(typeof names)[0], (typeof names)[0], (typeof names)[0]]
+      const [computing] = first(
+        await store.run([{ script: beginComputeScript, keys: a, args: ['0', '20000', '0'] }]),
+      )
+      const [, written] = first(await writeEntry(store, b, ''))
+      const args = ['20000', '', '', ...names.flatMap(([v, f]) => [v, f, ''])]
+      const [reply] = await store.run([{ script: deleteEntriesScript, keys: [a[0]], args }])
+      assert.deepEqual((reply as ScriptReply[]).map(Number), [1], 'one value existed, none skipped')
+      for (const [keys, fence] of [
+        [a, computing],
+        [b, written],
+      ] as const) {
+        const [ok] = first(await writeEntry(store, keys, String(fence)))
+        assert.equal(Number(ok), 0, 'a write begun before the batch is refused')
+      }
+      assert.equal(await store.get(b[0]), undefined)
+      assert.ok(
+        Number(String(await store.get(c[1]))) > 0,
+        'an entry never written gets a fence too',
+      )
     },
   ],
   [

@@ -1,4 +1,5 @@
 import type { CacheOptions } from '../../src/index.js'
+import { describeBulkInvalidation } from './cache-fn/bulk-invalidation.js'
 import { describeComputing } from './cache-fn/computing.js'
 import { describeFailures } from './cache-fn/failures.js'
 import { describeFencing } from './cache-fn/fencing.js'
@@ -20,5 +21,6 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
     describeTimeouts(instance)
     describeFencing(instance)
     describeInvalidation(instance)
+    describeBulkInvalidation(instance)
   })
 }
