@@ -38,7 +38,8 @@ export function deleteManyCall(
     args[2] = head
   }
   for (const entry of entries) {
-    args.push(entry.value, entry.fence, publish ? c.bus.frame('deleted', entry.value).tail : '')
+    args.push(entry.value, entry.fence)
+    if (publish) args.push(c.bus.frame('deleted', entry.value).tail)
   }
   return { script: deleteEntriesScript, keys: [entries[0]?.value ?? ''], args }
 }

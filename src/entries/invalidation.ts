@@ -140,29 +140,48 @@ export class Invalidator {
   }
 
   /**
-   * SCAN for value and fence keys, delete each entry found (new fence, no notice per key), then
-   * announce the namespace as cleared (other instances drop it from L1).
+   * SCAN for value and fence keys, delete the entries found (new fences, no notice per key) in
+   * batches, then announce the namespace as cleared (other instances drop it from L1). The
+   * removal of one page runs while the next page is read: one removal in flight at a time.
    */
   async #scanAndRemove(namespace: string, pattern: string): Promise<number> {
     this.#deps.ops.dropNamespace(namespace)
     let removed = 0
-    for await (const names of this.#deps.ops.scan(pattern)) {
-      // Dedupe within a batch only (value and fence of one entry); a repeat across batches
-      // deletes nothing and counts 0, and memory stays bounded on huge namespaces.
-      const seen = new Set<string>()
-      const batch: EntryKeys[] = []
-      for (const name of names) {
-        const entry = this.#deps.keyspace.entryOf(name)
-        if (entry === undefined || seen.has(entry.value)) continue
-        seen.add(entry.value)
-        batch.push(entry)
+    let pending: Promise<void> = Promise.resolve()
+    try {
+      for await (const names of this.#deps.ops.scan(pattern)) {
+        const batch = this.#entriesOf(names)
+        await pending
+        pending = this.#deps.ops.removeEntries(batch, false).then((n) => {
+          removed += n
+        })
       }
-      removed += await this.#deps.ops.removeEntries(batch, false)
+    } finally {
+      // Never leave a removal running unobserved (its failure is the invalidation's).
+      await pending.catch(() => undefined)
     }
+    await pending
     // Again at the end: reads made during the scan may have refilled L1 with old values.
     this.#deps.ops.dropNamespace(namespace)
     await this.#deps.ops.announceCleared(namespace)
     return removed
+  }
+
+  /**
+   * The entries named in one SCAN page, each once (value and fence of one entry). Dedupe stays
+   * within a page: a repeat across pages deletes nothing and counts 0, and memory stays bounded
+   * on huge namespaces.
+   */
+  #entriesOf(names: readonly string[]): EntryKeys[] {
+    const seen = new Set<string>()
+    const batch: EntryKeys[] = []
+    for (const name of names) {
+      const entry = this.#deps.keyspace.entryOf(name)
+      if (entry === undefined || seen.has(entry.value)) continue
+      seen.add(entry.value)
+      batch.push(entry)
+    }
+    return batch
   }
 
   /** Run one invalidation: count it when it took effect, reject when it could not. */

@@ -115,7 +115,7 @@ export const STORE_SCRIPT_CASES: readonly (readonly [string, StoreCaseBody])[] =
         await store.run([{ script: beginComputeScript, keys: a, args: ['0', '20000', '0'] }]),
       )
       const [, written] = first(await writeEntry(store, b, ''))
-      const args = ['20000', '', '', ...names.flatMap(([v, f]) => [v, f, ''])]
+      const args = ['20000', '', '', ...names.flat()]
       const [reply] = await store.run([{ script: deleteEntriesScript, keys: [a[0]], args }])
       assert.deepEqual((reply as ScriptReply[]).map(Number), [1], 'one value existed, none skipped')
       for (const [keys, fence] of [

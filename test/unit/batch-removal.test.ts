@@ -14,9 +14,11 @@ const context = { bus, keyspace, fenceGraceMs: 1_000 } as unknown as LuaCallCont
 const entries = (n: number): EntryKeys[] =>
   Array.from({ length: n }, (_, i) => keyspace.entry('ns', `k${i}`))
 
-/** The value keys a batch call carries (every third argument from the fourth). */
-const valuesOf = (call: ScriptCall): string[] =>
-  call.args.filter((_, i) => i >= 3 && (i - 3) % 3 === 0).map(String)
+/** The value keys a batch call carries (from the fourth argument, every 2nd, or 3rd with a channel). */
+function valuesOf(call: ScriptCall): string[] {
+  const stride = call.args[1] === '' ? 2 : 3
+  return call.args.filter((_, i) => i >= 3 && (i - 3) % stride === 0).map(String)
+}
 
 /** A sender that records what goes where; `reply` answers each batch call. */
 function recorder(reply: (values: string[]) => ScriptReply) {
