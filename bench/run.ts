@@ -4,7 +4,7 @@ import { fnL1Bench } from './fn/l1.bench.js'
 import { stampedeBench } from './stampede/stampede.bench.js'
 import { statsBench } from './direct/stats.bench.js'
 import { storeBench } from './direct/get.bench.js'
-import { scaleBench } from './scale/scale.bench.js'
+import { printScaleBench } from './scale/scale.bench.js'
 import { printRows } from './support/measure.js'
 import { benchRedis } from './support/redis.js'
 
@@ -42,7 +42,7 @@ try {
     console.log(`\nPer key (latencies from the parent's go, over all callers):\n`)
     for (const note of stampede.notes) console.log(note)
   }
-  if (runs('scale')) printRows('Cost growth', await scaleBench(redis.url))
+  if (runs('scale')) await printScaleBench(redis.url)
   if (runs('http')) await (await import('./http/http.bench.js')).printHttpBench(redis.url)
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
