@@ -24,13 +24,21 @@ export interface Curve {
   readonly rows: BenchRow[]
 }
 
-/** The growth exponent of a curve (NaN with fewer than two sizes or a zero value). */
-export function exponent(points: readonly Point[]): number {
-  const first = points[0]
-  const last = points[points.length - 1]
+/**
+ * The growth exponent of a curve between two of its points (default: the smallest and largest
+ * size); NaN with fewer than two sizes or a value that is not positive (below the noise floor).
+ */
+export function exponent(points: readonly Point[], from = 0, to = points.length - 1): number {
+  const first = points[from]
+  const last = points[to]
   if (first === undefined || last === undefined || last.size === first.size) return Number.NaN
+  if (!(first.value > 0 && last.value > 0)) return Number.NaN
   return Math.log(last.value / first.value) / Math.log(last.size / first.size)
 }
+
+/** The exponent over the last step only (the two largest sizes): where growth flattens. */
+const lastStep = (points: readonly Point[]): number =>
+  exponent(points, points.length - 2, points.length - 1)
 
 /** Scale every size by BENCH_SCALE_FACTOR (0.1 for a quick run; default 1). */
 function factor(): number {
@@ -50,11 +58,12 @@ const show = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(2))
 /** The table of every curve's exponents, Markdown like the rows. */
 export function printExponents(curves: readonly Curve[]): void {
   console.log('\n## Growth exponents (slope of log cost over log size; 1.00 = linear)\n')
-  console.log('| curve | sizes | herdlock | baseline |')
+  console.log('| curve | sizes | herdlock (last step) | baseline (last step) |')
   console.log('|---|---|---|---|')
   for (const c of curves) {
     const range = `${c.ours.map((p) => p.size).join(' / ')} ${c.unit}`
-    const base = `${show(exponent(c.baseline))} (${c.baselineName})`
-    console.log(`| ${c.name} | ${range} | ${show(exponent(c.ours))} | ${base} |`)
+    const both = (p: readonly Point[]): string => `${show(exponent(p))} (${show(lastStep(p))})`
+    const base = `${both(c.baseline)}, ${c.baselineName}`
+    console.log(`| ${c.name} | ${range} | ${both(c.ours)} | ${base} |`)
   }
 }

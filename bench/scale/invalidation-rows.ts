@@ -54,7 +54,7 @@ export async function namespaceCurve(raw: Raw, cache: Cache): Promise<Curve> {
     curve.ours.push({ size, value: mine.ms })
     curve.baseline.push({ size, value: theirs.ms })
     const scenario = `namespace invalidation, ${size} entries`
-    printLongest(scenario, mine.longestUs, theirs.longestUs, LONGEST_LIMIT_US)
+    printLongest(scenario, mine, theirs, LONGEST_LIMIT_US)
     curve.rows.push(
       ratioRow(scenario, 'ms', mine.ms, theirs.ms, curve.baselineName, '≤ 1.5x', (r) => r <= 1.5),
       ratioRow(
@@ -110,7 +110,7 @@ export async function tagCurve(raw: Raw, cache: Cache): Promise<Curve> {
     curve.ours.push({ size, value: mine.ms })
     curve.baseline.push({ size, value: theirs.ms })
     const scenario = `tag invalidation, ${size} entries`
-    printLongest(scenario, mine.longestUs, theirs.longestUs, LONGEST_LIMIT_US)
+    printLongest(scenario, mine, theirs, LONGEST_LIMIT_US)
     curve.rows.push(ratioRow(scenario, 'ms', mine.ms, theirs.ms, curve.baselineName))
   }
   return curve

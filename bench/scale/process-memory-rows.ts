@@ -65,9 +65,11 @@ export async function processMemoryCurves(url: string, raw: Raw): Promise<Curve[
       [l1, withL1],
       [stats, withStats],
     ] as const) {
-      // Growth under 1 KiB is noise (GC timing): the curve counts it as 1 KiB.
-      curve.ours.push({ size, value: Math.max(1024, ours - base) })
-      curve.baseline.push({ size, value: Math.max(1024, base) })
+      // Growth under 1 MiB is within the noise of a heap measure (GC timing, pools): no
+      // exponent is drawn from it (printed n/a).
+      const signal = (bytes: number): number => (bytes >= MIB ? bytes : Number.NaN)
+      curve.ours.push({ size, value: signal(ours - base) })
+      curve.baseline.push({ size, value: signal(base) })
       const scenario = `${curve.name} after ${size} keys (growth over the baseline)`
       curve.rows.push(
         ratioRow(scenario, 'MiB', (ours - base) / MIB, base / MIB, curve.baselineName),

@@ -18,8 +18,8 @@ import { configureSlowlog, type Raw } from './slowlog.js'
  * single server at concurrency 1 / 8 / 64.
  *
  * BENCH_SCALE_SIZES ("10000,100000,1000000") sets the namespace curve's sizes;
- * BENCH_SCALE_FACTOR (0.1 for a quick run) scales every size curve. BENCH_SCALE_CLUSTER=0
- * skips the cluster curve (it starts six redis-server processes).
+ * BENCH_SCALE_FACTOR (0.1 for a quick run) scales every size curve; BENCH_SCALE_CURVES
+ * ("namespace,tags,getMany,memory,heap,cluster") runs only the curves named.
  */
 export async function scaleBench(url: string): Promise<Curve[]> {
   const raw: Raw = createClient({ url })
@@ -28,13 +28,15 @@ export async function scaleBench(url: string): Promise<Curve[]> {
   await configureSlowlog(raw)
   const cache = createCache({ redis: url, prefix: 'bench-scale' })
   const curves: Curve[] = []
+  const only = (process.env['BENCH_SCALE_CURVES'] ?? '').split(',').filter((s) => s !== '')
+  const runs = (name: string): boolean => only.length === 0 || only.includes(name)
   try {
-    curves.push(await namespaceCurve(raw, cache))
-    curves.push(await tagCurve(raw, cache))
-    curves.push(await getManyCurve(cache))
-    curves.push(await memoryCurve(raw, cache))
-    curves.push(...(await processMemoryCurves(url, raw)))
-    if (process.env['BENCH_SCALE_CLUSTER'] !== '0') curves.push(await clusterHitsCurve(url))
+    if (runs('namespace')) curves.push(await namespaceCurve(raw, cache))
+    if (runs('tags')) curves.push(await tagCurve(raw, cache))
+    if (runs('getMany')) curves.push(await getManyCurve(cache))
+    if (runs('memory')) curves.push(await memoryCurve(raw, cache))
+    if (runs('heap')) curves.push(...(await processMemoryCurves(url, raw)))
+    if (runs('cluster')) curves.push(await clusterHitsCurve(url))
   } finally {
     await cache.close()
     raw.destroy()

@@ -89,7 +89,7 @@ export function printRows(title: string, rows: readonly BenchRow[]): void {
   for (const r of rows) {
     const verdict = r.pass === undefined ? '' : r.pass ? ' ✔' : ' ✘'
     console.log(
-      `| ${r.scenario} | ${r.metric} | ${fmt(r.ours)} | ${fmt(r.baseline)} (${r.baselineName}) | ${r.ratio.toFixed(3)}x | ${r.target ?? ''}${verdict} |`,
+      `| ${r.scenario} | ${r.metric} | ${fmt(r.ours)} | ${fmt(r.baseline)} (${r.baselineName}) | ${Number.isFinite(r.ratio) ? `${r.ratio.toFixed(3)}x` : 'n/a'} | ${r.target ?? ''}${verdict} |`,
     )
   }
 }
