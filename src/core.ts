@@ -62,6 +62,7 @@ export type {
   RedisCluster,
   RedisClientPool,
 } from './store/redis-client.js'
+export type { ClusterSlotMap } from './store/redis-slot-refresh.js'
 export * from './errors.js'
 export type { StatsSnapshot, NamespaceStatsSnapshot } from './observe/stats/snapshot.js'
 export { OTHER_NAMESPACE } from './observe/stats/stats.js'
