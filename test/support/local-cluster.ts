@@ -122,6 +122,44 @@ export class LocalCluster {
     }
   }
 
+  /**
+   * Move the slot of `key` to `target` (a master) as `redis-cli --cluster reshard` does: mark it
+   * importing on the target and migrating on the owner, hand over its keys with MIGRATE in
+   * batches, then assign it to the target everywhere. `phases.migrating` runs while the slot is
+   * migrating and its keys still sit on the owner; `phases.moved` once its keys are on the
+   * target but the owner still serves the slot (clients get ASK for every key of it).
+   */
+  async migrateSlot(
+    key: string,
+    target: ClusterNode,
+    phases: { migrating?: () => Promise<void>; moved?: () => Promise<void> } = {},
+  ): Promise<void> {
+    const owner = await this.masterOf(key)
+    const slot = await run(owner.server, ['CLUSTER', 'KEYSLOT', key])
+    await run(target.server, ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', owner.id])
+    await run(owner.server, ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id])
+    await phases.migrating?.()
+    for (;;) {
+      const listed = await run(owner.server, ['CLUSTER', 'GETKEYSINSLOT', slot, '1000'])
+      const keys = JSON.parse(listed === '' ? '[]' : listed) as string[]
+      if (keys.length === 0) break
+      const port = String(target.server.port)
+      await run(owner.server, ['MIGRATE', '127.0.0.1', port, '', '0', '5000', 'KEYS', ...keys])
+    }
+    await phases.moved?.()
+    for (const node of [target, owner]) {
+      await run(node.server, ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id])
+    }
+    // The other masters learn it too (replicas refuse SETSLOT and learn it by gossip).
+    const others = this.#running().filter((node) => node !== owner && node !== target)
+    await Promise.all(
+      others.map((node) =>
+        run(node.server, ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]).catch(() => undefined),
+      ),
+    )
+    await this.waitHealthy()
+  }
+
   /** Kill every node and remove their files. */
   async stop(): Promise<void> {
     await Promise.all(this.#nodes.map((node) => node.server.stop()))
