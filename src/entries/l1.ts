@@ -24,7 +24,13 @@ export interface L1Settings {
   readonly maxTtlMs: number
 }
 
-const SLOT_OVERHEAD = 128
+/**
+ * What a slot costs beyond its payload and key, in bytes: the Map entry, the slot and metadata
+ * objects and the Buffer's own header. Measured (`npm run bench -- scale`, heap curve): about
+ * 580 B per slot of a few-byte value in all, 128 B of which used to be counted, so a full
+ * 16 MiB tier of small values held ~49 MiB of heap.
+ */
+const SLOT_OVERHEAD = 512
 
 /**
  * The optional in-process tier in front of the store: an LRU bounded by bytes. Values are kept

@@ -22,7 +22,7 @@ const meta = {
 } as unknown as EntryMeta
 const payload = Buffer.alloc(100)
 // One slot: payload + key (2 bytes a char) + overhead; keys here are 2 characters long.
-const SLOT = 100 + 4 + 128
+const SLOT = 100 + 4 + 512
 
 describe('L1Tier eviction order', () => {
   it('evicts the least recently used slot when only a few are held', () => {
