@@ -4,7 +4,8 @@ import type { Store, SubscriptionState, Unsubscribe } from '../store/store.js'
 /**
  * The pub/sub bus: one channel per prefix, one subscription per cache instance. It carries
  * "written", "deleted", "failed" and "pass" notices for single keys (which wake waiters and keep
- * L1 tiers coherent) and "cleared" notices for namespace-wide invalidations. Pub/sub can drop
+ * L1 tiers coherent), "cleared" notices for namespace-wide invalidations and "untagged" notices
+ * for tag invalidations (every L1 drops the entries carrying the tags). Pub/sub can drop
  * messages, so nothing relies on it alone: waiters also poll, L1 entries are short-lived.
  */
 
@@ -31,6 +32,15 @@ export type BusMessage =
     }
   | { readonly type: 'pass'; readonly origin: string; readonly key: string }
   | { readonly type: 'cleared'; readonly origin: string; readonly namespace: string }
+  | { readonly type: 'untagged'; readonly origin: string; readonly tags: readonly string[] }
+
+/** A notice about one key (written, deleted, failed, pass): what waiters listen for. */
+export type KeyMessage = Extract<BusMessage, { readonly key: string }>
+
+/** Whether a message is about one key. */
+export function isKeyMessage(message: BusMessage): message is KeyMessage {
+  return 'key' in message
+}
 
 /** A message split around its fence number, for scripts that assign the fence. */
 export interface MessageFrame {
@@ -44,6 +54,7 @@ const SHORT: Record<BusMessage['type'], string> = {
   failed: 'x',
   pass: 'p',
   cleared: 'c',
+  untagged: 'g',
 }
 const LONG = Object.fromEntries(Object.entries(SHORT).map(([k, v]) => [v, k])) as Record<
   string,
@@ -182,6 +193,7 @@ function encode(message: BusMessage): string {
   if ('fence' in rest) body['f'] = rest.fence
   if ('error' in rest) body['e'] = rest.error
   if ('namespace' in rest) body['n'] = rest.namespace
+  if ('tags' in rest) body['g'] = rest.tags
   return JSON.stringify(body)
 }
 
@@ -200,11 +212,17 @@ export function decode(raw: string): BusMessage | undefined {
   if (type === 'cleared') {
     return typeof body['n'] === 'string' ? { type, origin, namespace: body['n'] } : undefined
   }
+  if (type === 'untagged') return decodeTags(origin, body['g'])
   if (typeof key !== 'string') return undefined
   if (type === 'pass') return { type, origin, key }
   if (type === 'failed') return decodeFailure(origin, key, body['e'])
   const fence = body['f']
   return typeof fence === 'number' ? { type, origin, key, fence } : undefined
+}
+
+function decodeTags(origin: string, tags: unknown): BusMessage | undefined {
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return undefined
+  return { type: 'untagged', origin, tags: tags }
 }
 
 function decodeFailure(origin: string, key: string, error: unknown): BusMessage | undefined {

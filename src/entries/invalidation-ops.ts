@@ -86,6 +86,12 @@ export class InvalidationOps {
     this.#deps.l1?.dropTagged(tags)
   }
 
+  /** Tell every instance to drop the entries carrying `tags` from L1; throws when not sent. */
+  announceUntagged(tags: readonly string[]): Promise<void> {
+    const bus = this.#deps.bus
+    return bus.publish({ type: 'untagged', origin: bus.origin, tags }, true)
+  }
+
   /** Tell every instance to drop a namespace from its L1 tier; throws when it cannot be sent. */
   announceCleared(namespace: string): Promise<void> {
     const bus = this.#deps.bus

@@ -113,6 +113,9 @@ export class Invalidator {
       let removed = 0
       try {
         for (const tag of checked) removed += await this.#takeTag(tag)
+        // One notice for the whole invalidation: every instance drops its L1 copies carrying
+        // the tags, listed in the tag sets or not (a registration lost to a store restart).
+        await this.#deps.ops.announceUntagged(checked)
       } finally {
         // After the store work, so a read in flight meanwhile cannot leave an old copy behind;
         // this reaches copies the tag sets no longer list (lost to a store restart).
@@ -133,7 +136,7 @@ export class Invalidator {
     for (;;) {
       const taken = await this.#deps.ops.takeTag(tag, TAG_BATCH)
       const entries = taken.flatMap(({ member }) => this.#deps.keyspace.entryOf(member) ?? [])
-      removed += await this.#deps.ops.removeEntries(entries, true)
+      removed += await this.#deps.ops.removeEntries(entries, false)
       await this.#deps.ops.settleTag(tag, taken)
       if (taken.length < TAG_BATCH) return removed
     }

@@ -67,6 +67,11 @@ export class L1Tier {
         events.emit('l1:evict', { namespace: message.namespace, reason: 'remote', count })
         return
       }
+      if (message.type === 'untagged') {
+        const count = this.dropTagged(message.tags)
+        events.emit('l1:evict', { reason: 'remote', count })
+        return
+      }
       const slot = this.#slots.get(message.key)
       this.drop(message.key)
       events.emit('l1:evict', { namespace: slot?.namespace, reason: 'remote', count: slot ? 1 : 0 })

@@ -1,8 +1,8 @@
-import type { Bus, BusMessage } from '../bus/bus.js'
+import { isKeyMessage, type Bus, type KeyMessage } from '../bus/bus.js'
 
 /** Why a waiter woke up. */
 export type Wake =
-  | { readonly by: 'message'; readonly message: Exclude<BusMessage, { type: 'cleared' }> }
+  | { readonly by: 'message'; readonly message: KeyMessage }
   | { readonly by: 'poll' }
   | { readonly by: 'aborted' }
 
@@ -15,7 +15,7 @@ export interface Waiter {
 }
 
 interface Slot {
-  pending: Exclude<BusMessage, { type: 'cleared' }> | undefined
+  pending: KeyMessage | undefined
   wake: ((wake: Wake) => void) | undefined
 }
 
@@ -29,7 +29,7 @@ export class WaiterRegistry {
 
   constructor(bus: Bus) {
     bus.listen((message) => {
-      if (message.type !== 'cleared') this.#deliver(message.key, message)
+      if (isKeyMessage(message)) this.#deliver(message.key, message)
     })
   }
 
@@ -76,7 +76,7 @@ export class WaiterRegistry {
     })
   }
 
-  #deliver(key: string, message: Exclude<BusMessage, { type: 'cleared' }>): void {
+  #deliver(key: string, message: KeyMessage): void {
     const slots = this.#slots.get(key)
     if (slots === undefined) return
     for (const slot of slots) {

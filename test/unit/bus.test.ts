@@ -51,6 +51,7 @@ const message: fc.Arbitrary<BusMessage> = fc.oneof(
   }),
   fc.record({ type: fc.constant('pass' as const), origin: text, key: text }),
   fc.record({ type: fc.constant('cleared' as const), origin: text, namespace: text }),
+  fc.record({ type: fc.constant('untagged' as const), origin: text, tags: fc.array(text) }),
 )
 
 describe('Bus', () => {
@@ -94,6 +95,8 @@ describe('Bus', () => {
       '{"t":"w","o":1,"k":"k","f":1}', // origin not a string
       '{"t":"z","o":"a","k":"k"}', // unknown type
       '{"t":"c","o":"a"}', // cleared without a namespace
+      '{"t":"g","o":"a"}', // untagged without tags
+      '{"t":"g","o":"a","g":["t",1]}', // a tag that is not a string
       '{"t":"x","o":"a","k":"k","e":"boom"}', // failure without an error object
       '{"t":"x","o":"a","k":"k","e":{"name":"E"}}', // error without a message
       '{"t":"p","o":"a"}', // pass without a key
