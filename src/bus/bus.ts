@@ -222,7 +222,7 @@ export function decode(raw: string): BusMessage | undefined {
 
 function decodeTags(origin: string, tags: unknown): BusMessage | undefined {
   if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return undefined
-  return { type: 'untagged', origin, tags: tags }
+  return { type: 'untagged', origin, tags }
 }
 
 function decodeFailure(origin: string, key: string, error: unknown): BusMessage | undefined {
