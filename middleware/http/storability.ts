@@ -25,6 +25,14 @@ export interface StorePolicy {
    */
   readonly credentialed: boolean
   /**
+   * Shared mode, a request whose only credential is `Authorization`: `must-revalidate` makes its
+   * response shareable too (RFC 9111 3.5), under the same rule (a lifetime of its own left after
+   * its age; never the route's ttl, never served stale). Cookies are herdlock's own credential,
+   * not section 3.5's: `must-revalidate` never shares a response to a request with a personal
+   * Cookie.
+   */
+  readonly authorizationOnly?: boolean
+  /**
    * RFC 9111 shared-cache rules: a response is stored only for the lifetime its own headers give
    * (explicit, or heuristic up to `heuristicCapMs`), and only while that is left after its age.
    */
@@ -81,7 +89,11 @@ export function decideStore(facts: ResponseFacts, policy: StorePolicy): StoreDec
   // A targeted field replaces Expires too (RFC 9213 2.1).
   const headers = governing.targeted ? withoutExpires(facts.headers) : facts.headers
   const freshness = originFreshness({ status: facts.status, headers }, cc, policy)
-  if (policy.credentialed && sharedLifetime(cc, freshness.remainingMs) === undefined) {
+  const mustRevalidateShares = policy.shared && policy.authorizationOnly === true
+  if (
+    policy.credentialed &&
+    sharedLifetime(cc, freshness.remainingMs, mustRevalidateShares) === undefined
+  ) {
     return { store: false, reason: 'authorization' }
   }
   if (policy.shared) {
@@ -142,12 +154,19 @@ export function originFreshness(
 
 /**
  * Section 3.5, the strict way: a response to a credentialed request may be shared only when it
- * says so (`public` or `s-maxage`) and gives itself a lifetime above zero; `must-revalidate`
- * alone, `max-age=0` or no lifetime at all mean "ask the origin every time". The lifetime, in
- * ms, or undefined when it may not be shared.
+ * says so (`public` or `s-maxage`; `must-revalidate` too when `mustRevalidate` is set: shared
+ * mode, Authorization the only credential) and gives itself a lifetime above zero;
+ * `must-revalidate` otherwise, `max-age=0` or no lifetime at all mean "ask the origin every
+ * time". The lifetime, in ms, or undefined when it may not be shared.
  */
-export function sharedLifetime(cc: Directives, lifetime: number | undefined): number | undefined {
-  if (!cc.has('public') && !cc.has('s-maxage')) return undefined
+export function sharedLifetime(
+  cc: Directives,
+  lifetime: number | undefined,
+  mustRevalidate = false,
+): number | undefined {
+  const says =
+    cc.has('public') || cc.has('s-maxage') || (mustRevalidate && cc.has('must-revalidate'))
+  if (!says) return undefined
   if (cc.has('no-cache') || cc.has('no-store') || cc.has('private')) return undefined
   return lifetime !== undefined && lifetime > 0 ? lifetime : undefined
 }

@@ -21,6 +21,20 @@ export function credentialOf(
   return hasPersonalCookie(cookie, settings.ignoreCookies) ? 'cookie' : undefined
 }
 
+/**
+ * Whether `Authorization` is the request's only credential (RFC 9111 3.5 is about it alone;
+ * a personal Cookie keeps herdlock's stricter rule).
+ */
+export function authorizationOnly(
+  headers: IncomingHttpHeaders,
+  settings: Pick<RouteSettings, 'keysAuthorization' | 'keysCookie' | 'ignoreCookies'>,
+): boolean {
+  return (
+    credentialOf(headers, settings) === 'authorization' &&
+    credentialOf({ ...headers, authorization: undefined }, settings) === undefined
+  )
+}
+
 /** Whether a Cookie header holds a cookie whose name is not in `ignored`. */
 function hasPersonalCookie(header: string, ignored: readonly (string | RegExp)[]): boolean {
   for (const pair of header.split(';')) {

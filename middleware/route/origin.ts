@@ -10,6 +10,7 @@ import type { CapturedResponse } from './capture.js'
 import { pathTag, routeKey, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './settings.js'
 import { decideStore, varyList } from '../http/storability.js'
+import { authorizationOnly } from './credentials.js'
 import { toStored, type RouteValue } from './stored-response.js'
 
 /**
@@ -122,6 +123,7 @@ export function refusal(
   const decision = decideStore(facts, {
     statuses: settings.statuses,
     credentialed,
+    authorizationOnly: credentialed && authorizationOnly(produced.req.headers, settings),
     shared: settings.shared,
     heuristicCapMs: settings.heuristicCapMs,
     times: response,

@@ -179,7 +179,10 @@ export class FnEngine {
     if (found?.kind === 'error') return Promise.reject(found.error)
     if (found?.kind === 'pass') return this.#pass(call)
     const swrMs = plan.staleWhileRevalidateMs
-    if (entry.kind === 'value' && swrMs > 0 && now < entry.freshUntil + swrMs) {
+    // The entry's own stale window bounds the reader's: a value its writer stored without one
+    // (an HTTP `must-revalidate`) is never served stale while the store has not dropped it yet.
+    const until = Math.min(entry.freshUntil + swrMs, entry.staleUntil)
+    if (entry.kind === 'value' && swrMs > 0 && now < until) {
       this.#deps.events.emit('cache:stale', { namespace: plan.namespace, reason: 'revalidate' })
       this.#refresh(call, entry)
       return Promise.resolve(fromEntry(entry, 'stale'))

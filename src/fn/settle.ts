@@ -26,5 +26,7 @@ export function staleIfError<T>(
   now = Date.now(),
 ): StoredEntry<T> | undefined {
   if (stale === undefined || stale.kind !== 'value' || plan.staleIfErrorMs <= 0) return undefined
-  return now < stale.freshUntil + plan.staleIfErrorMs ? stale : undefined
+  // Never past the entry's own stale window (see the engine's stale-while-revalidate).
+  const until = Math.min(stale.freshUntil + plan.staleIfErrorMs, stale.staleUntil)
+  return now < until ? stale : undefined
 }

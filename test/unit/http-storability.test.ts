@@ -99,6 +99,27 @@ describe('storing responses (RFC 9111 3), shared mode', () => {
     expect(outcome(200, { 'cache-control': 'public, max-age=60' }, policy)).to.equal(60_000)
   })
 
+  it('shares must-revalidate for an Authorization-only request, fresh by its explicit lifetime only', () => {
+    const auth = { ...SHARED, credentialed: true, authorizationOnly: true }
+    const cookie = { ...SHARED, credentialed: true, authorizationOnly: false }
+    const mr = { 'cache-control': 'max-age=60, must-revalidate' }
+    expect(outcome(200, mr, auth)).to.equal(60_000)
+    expect(outcome(200, mr, cookie)).to.equal('authorization')
+    expect(outcome(200, mr, { ...DEFAULT, credentialed: true, authorizationOnly: true })).to.equal(
+      'authorization',
+    )
+    const refused: Headers[] = [
+      { 'cache-control': 'max-age=0, must-revalidate' },
+      { 'cache-control': 'must-revalidate', 'last-modified': at(-1000) },
+      { 'cache-control': 'must-revalidate', expires: at(-10) },
+      { 'cache-control': 'max-age=60, must-revalidate', age: '60' },
+      { 'cache-control': 'max-age=60, proxy-revalidate' },
+    ]
+    for (const headers of refused) expect(outcome(200, headers, auth)).to.not.be.a('number')
+    const decision = decide(200, mr, auth)
+    expect(decision.store && decision.noStale).to.equal(true)
+  })
+
   it('never stores anything whose lifetime is used up by its age', () => {
     fc.assert(
       fc.property(fc.nat(100_000), fc.nat(100_000), (maxAge, age) => {
