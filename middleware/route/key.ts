@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { selectingValue } from '../http/selecting.js'
 
 /**
  * The key of a request holds exactly what the handler can observe of it, byte for byte, so two
@@ -108,9 +109,19 @@ export function routeKeyMemoSize(): { entries: number; bytes: number } {
   return { entries: memo.size, bytes: memoBytes }
 }
 
-/** The key of a request for a given set of vary headers (names in lower case, sorted). */
-export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly string[]): string {
-  let id = `${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
+/**
+ * The key of a request for a given set of vary headers (names in lower case, sorted). With
+ * `selecting` (shared mode), varied values are compared as RFC 9111 4.1 lets a shared cache
+ * compare them (`selectingValue`), else byte for byte (but for Accept-Encoding).
+ */
+export function routeKey(
+  parts: UrlParts,
+  req: IncomingMessage,
+  vary: readonly string[],
+  selecting = false,
+): string {
+  // A leading \u0002 (no protocol starts so) marks shared-mode comparison.
+  let id = `${selecting ? '\u0002' : ''}${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
   // Most routes vary on nothing: no header values to read, no arrays to build.
   if (vary.length > 0) {
     id += `\0${vary.join(',')}`
@@ -118,14 +129,19 @@ export function routeKey(parts: UrlParts, req: IncomingMessage, vary: readonly s
   }
   let key = memo.get(id)
   if (key === undefined) {
-    key = buildKey(parts, req, vary)
+    key = buildKey(parts, req, vary, selecting)
     remember(id, key)
   }
   return key
 }
 
-function buildKey(parts: UrlParts, req: IncomingMessage, vary: readonly string[]): string {
-  const varied = vary.map((name) => [name, headerDigest(name, req.headers[name])])
+function buildKey(
+  parts: UrlParts,
+  req: IncomingMessage,
+  vary: readonly string[],
+  selecting: boolean,
+): string {
+  const varied = vary.map((name) => [name, headerDigest(name, req.headers[name], selecting)])
   return JSON.stringify([
     'GET',
     parts.protocol,
@@ -156,10 +172,15 @@ function rawHeader(value: string | string[] | undefined): string | undefined {
  * What the key holds of a varied header: null when absent, else a SHA-256 (base64url) of its
  * value as the cache compares it, so tokens and cookies never appear in key names.
  */
-function headerDigest(name: string, value: string | string[] | undefined): string | null {
+function headerDigest(
+  name: string,
+  value: string | string[] | undefined,
+  selecting: boolean,
+): string | null {
   const raw = rawHeader(value)
   if (raw === undefined) return null
-  return createHash('sha256').update(normalizeHeader(name, raw)).digest('base64url')
+  const compared = normalizeHeader(name, raw, selecting)
+  return createHash('sha256').update(compared).digest('base64url')
 }
 
 /** The path tag of a URL path (for tags and invalidation by path). */
@@ -176,12 +197,17 @@ const MAX_PLAIN_TAG = 200
 /**
  * Request header values as a cache compares them. Values are kept exactly (a handler can read
  * every byte), except Accept-Encoding, which collapses to the codings that change a stored body
- * (compression picks the body from them alone), so browsers with different lists share variants.
+ * (compression picks the body from them alone), so browsers with different lists share variants;
+ * with `selecting` (shared mode), the others as RFC 9111 4.1 allows (`selectingValue`).
  */
-export function normalizeHeader(name: string, value: string | string[] | undefined): string {
+export function normalizeHeader(
+  name: string,
+  value: string | string[] | undefined,
+  selecting = false,
+): string {
   if (value === undefined) return ''
   const text = Array.isArray(value) ? value.join(',') : value
-  if (name !== 'accept-encoding') return text
+  if (name !== 'accept-encoding') return selecting ? selectingValue(name, text) : text
   const accepted = acceptedCodings(text)
   const codings = ['br', 'gzip', 'deflate'].filter((coding) => accepted.has(coding))
   return codings.length === 0 ? 'identity' : codings.join(',')

@@ -92,9 +92,11 @@ export function keyFor(
   vary: readonly string[],
 ): string {
   const { settings, req, parts } = origin
-  if (settings.key === undefined) return routeKey(parts, req, vary)
+  const selecting = settings.shared
+  if (settings.key === undefined) return routeKey(parts, req, vary, selecting)
   const base = settings.key(req)
-  return vary.length === 0 ? base : `${base}\u0000${routeKey({ ...parts, target: '' }, req, vary)}`
+  if (vary.length === 0) return base
+  return `${base}\u0000${routeKey({ ...parts, target: '' }, req, vary, selecting)}`
 }
 
 /** A response that may be stored: for how long, how old it already is, whether never stale. */

@@ -42,11 +42,16 @@ const SUBSET = {
     'vary-3-order',
     'vary-star',
     'vary-syntax-star-foo',
+    // Shared mode compares selecting fields as RFC 9111 4.1 allows.
+    'vary-normalise-lang-case',
+    'vary-normalise-lang-space',
+    'vary-normalise-space',
   ],
   'authenticated requests': [
     'other-authorization',
     'other-authorization-public',
     'other-authorization-smaxage',
+    'other-authorization-must-revalidate',
   ],
   // Issue 13: shared-mode freshness, Age, statuses, invalidation, targeted fields, ranges.
   'shared mode': [
