@@ -11,16 +11,27 @@ import { benchRedis } from './support/redis.js'
 /**
  * `npm run bench`: every scenario, each against a baseline measured in the same run, printed
  * as ratios (Markdown tables, ready for BENCHMARKS.md). Names given as arguments run only those
- * parts: `npm run bench -- fn-hit http` (store, fn-hit, fn-l1, stats, stampede, http, scale).
- * `scale` (cost growth up to 1M entries, minutes long) runs only when named.
+ * parts: `npm run bench -- fn-hit http` (store, fn-hit, fn-l1, stats, stampede, http, scale,
+ * http-mode). `scale` (cost growth up to 1M entries, minutes long) and `http-mode` (cacheRoute's
+ * shared mode against its default mode on the hit path, in one process) run only when named.
  */
-const PARTS = ['store', 'fn-hit', 'fn-l1', 'stats', 'stampede', 'http', 'scale'] as const
+const PARTS = [
+  'store',
+  'fn-hit',
+  'fn-l1',
+  'stats',
+  'stampede',
+  'http',
+  'scale',
+  'http-mode',
+] as const
+const ONLY_WHEN_NAMED: readonly string[] = ['scale', 'http-mode']
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(PARTS as readonly string[]).includes(name))
 if (unknown.length > 0)
   throw new Error(`bench: unknown part ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`)
 const runs = (part: (typeof PARTS)[number]): boolean =>
-  asked.includes(part) || (asked.length === 0 && part !== 'scale')
+  asked.includes(part) || (asked.length === 0 && !ONLY_WHEN_NAMED.includes(part))
 const redis = await benchRedis()
 console.log(`# herdlock benchmarks\n`)
 console.log(
@@ -44,6 +55,11 @@ try {
   }
   if (runs('scale')) await printScaleBench(redis.url)
   if (runs('http')) await (await import('./http/http.bench.js')).printHttpBench(redis.url)
+  if (runs('http-mode')) {
+    const { modeAbBench, printModeAb } = await import('./http/mode-ab.js')
+    const options = { rounds: 40, hits: 4_000, concurrency: 8 }
+    printModeAb(await modeAbBench(redis.url, options), options)
+  }
   console.log(`\nLoad average at end: ${load()}`)
 } finally {
   await redis.stop()
