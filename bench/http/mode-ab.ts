@@ -57,7 +57,7 @@ async function openSide(url: string, mode: RouteMode, l1: boolean): Promise<Side
   })
   await cache.ready()
   const app = express()
-  const side: Side = { mode, cache, app: app, runs: 0 }
+  const side: Side = { mode, cache, app, runs: 0 }
   app.get('/hit', cacheRoute(cache, { ttl: '1h', namespace: 'ab', mode }), (_req, res) => {
     side.runs++
     // The same stored headers in both modes: a lifetime only herdlock reads (and strips).
