@@ -22,8 +22,12 @@ export interface CacheRouteOptions {
    *   `must-revalidate`, `proxy-revalidate` or `s-maxage` responses are never served stale
    *   (`staleWhileRevalidate`/`staleIfError` skip them). Implies `originTtl`.
    *
+   * Selecting header fields (`Vary`, `vary`) are compared as RFC 9111 4.1 allows: list
+   * whitespace and `Accept-Language` range case do not count (order and parameters do).
+   *
    * The rules of both modes never store a response to a credentialed request unless it is
-   * explicitly shareable and fresh by its own headers.
+   * explicitly shareable and fresh by its own headers (in `'shared'` mode, `must-revalidate`
+   * counts as explicit for a request whose only credential is `Authorization`).
    * @default 'default'
    */
   mode?: RouteMode
