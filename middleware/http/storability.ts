@@ -50,6 +50,8 @@ export type StoreRefusal =
   | 'status'
   | 'set-cookie'
   | 'no-store'
+  /** Shared mode: storable but never fresh (`no-cache`), kept only to be revalidated. */
+  | 'no-cache'
   | 'private'
   | 'vary-star'
   | 'authorization'
@@ -77,7 +79,9 @@ export type StoreDecision =
  * store Set-Cookie, no-store, private, no-cache, Vary: *, 206, statuses the policy leaves out, or
  * responses to credentialed requests unless the response is explicitly shareable and fresh
  * (section 3.5). In shared mode, also nothing without a lifetime of its own, nothing already
- * stale, and nothing `must-understand` marks with a status herdlock does not know. The
+ * stale, and nothing `must-understand` marks with a status herdlock does not know; a `no-cache`
+ * response that passes every other rule is refused with reason `no-cache` (it may be kept for
+ * revalidation). The
  * directives are the first targeted field herdlock reads (`Herdlock-Cache-Control`, and
  * `Surrogate-Control` in shared mode), else `Cache-Control`.
  */
@@ -96,11 +100,13 @@ export function decideStore(facts: ResponseFacts, policy: StorePolicy): StoreDec
   ) {
     return { store: false, reason: 'authorization' }
   }
+  if (facts.bodyTooLarge) return { store: false, reason: 'too-large' }
   if (policy.shared) {
+    // Storable, but never fresh: kept only to be revalidated on every use (section 5.2.2.4).
+    if (cc.has('no-cache')) return { store: false, reason: 'no-cache' }
     if (freshness.remainingMs === undefined) return { store: false, reason: 'no-freshness' }
     if (freshness.remainingMs <= 0) return { store: false, reason: 'stale' }
   }
-  if (facts.bodyTooLarge) return { store: false, reason: 'too-large' }
   return { store: true, ...freshness }
 }
 
@@ -115,7 +121,7 @@ function headerRefusal(
   if (facts.headers['set-cookie'] !== undefined) return 'set-cookie'
   if (cc.has('no-store')) return 'no-store'
   if (cc.has('private')) return 'private'
-  if (cc.has('no-cache')) return 'no-store'
+  if (cc.has('no-cache') && !policy.shared) return 'no-store'
   if (cc.has('must-understand') && !UNDERSTOOD_STATUSES.has(facts.status)) return 'status'
   if (varyList(facts.headers['vary']).includes('*')) return 'vary-star'
   return undefined

@@ -13,6 +13,7 @@ import { bypass } from './non-collapsing.js'
 import { keyFor, type OriginContext } from './origin.js'
 import { fetchInline, OriginError, revalidate } from './origin-request.js'
 import { replay } from './replay.js'
+import { revalidateKept } from './revalidation.js'
 import type { Exchange, Route } from './route-context.js'
 import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
 
@@ -50,7 +51,9 @@ export function serveLocal(
 
 /**
  * Ask cacheFn for the response under `key`: a miss sends this request to the origin
- * (`fetchInline`), a stale entry is refreshed through a subrequest (`revalidate`).
+ * (`fetchInline`), or, in shared mode when a stale response with a validator was kept, asks the
+ * origin conditionally (`revalidateKept`); a stale entry is refreshed through a subrequest
+ * (`revalidate`).
  */
 export async function lookup(
   route: Route,
@@ -73,6 +76,12 @@ export async function lookup(
     if (ctx.stale !== undefined) {
       revalidated = true
       return revalidate(route, origin, ctx)
+    }
+    const limits = { maxBytes: route.settings.maxBodySize, keep: route.keep }
+    const kept = await revalidateKept(origin, ctx, limits)
+    if (kept !== undefined) {
+      revalidated = true
+      return kept
     }
     inline = true
     return fetchInline(route, origin, ex, ctx)
@@ -104,7 +113,7 @@ async function answer(
     const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
     return lookup(route, ex, key, value.names, true)
   }
-  if (!value.stored) {
+  if (!value.stored && value.validated !== true) {
     // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
     labelResponse(ex.res, missLabel('not-storable'))
     return ex.next()

@@ -12,6 +12,7 @@ import type { RouteSettings } from './settings.js'
 import { decideStore, varyList } from '../http/storability.js'
 import { authorizationOnly } from './credentials.js'
 import { toStored, type RouteValue } from './stored-response.js'
+import { keepForRevalidation } from './revalidation-record.js'
 
 /**
  * What happens to an origin response: the storability rules decide whether it may be shared,
@@ -51,13 +52,17 @@ export async function toRouteValue(
   const verdict = refusal(settings, produced, false)
   if (typeof verdict === 'string') {
     ctx.skip(verdict)
+    if (verdict === 'no-cache') await keepUnfresh(origin, response, now)
     return toStored(response, false, now)
   }
   const tags = collectTags(settings, origin.parts, response)
   const stored = storeOptions(verdict, tags)
   const value = toStored(response, true, now, verdict.initialAgeMs)
   const extra = varyList(response.headers['vary']).filter((name) => !origin.keyVary.includes(name))
+  const key = keyFor(origin, origin.keyVary)
+  const placement = { cache: origin.cache, settings, ttlMs: verdict.ttlMs, tags }
   if (extra.length === 0) {
+    await keep({ ...placement, key }, value, response)
     ctx.setOptions(stored)
     return value
   }
@@ -73,8 +78,32 @@ export async function toRouteValue(
     ...(stored.ttl === undefined ? {} : { ttl: stored.ttl }),
     tags,
   })
+  await keep({ ...placement, key: variantKey }, value, response, { key, names })
   ctx.setOptions(stored)
   return { kind: 'vary', stored: true, names }
+}
+
+/**
+ * Keep a response that may be stored but is never fresh (`no-cache`, or stale again as soon as
+ * a 304 confirmed it) for the next request to revalidate; not when it varies beyond the key.
+ */
+export async function keepUnfresh(
+  origin: OriginContext,
+  response: CapturedResponse,
+  now: number,
+): Promise<void> {
+  const { settings } = origin
+  if (varyList(response.headers['vary']).some((name) => !origin.keyVary.includes(name))) return
+  const tags = collectTags(settings, origin.parts, response)
+  const at = { cache: origin.cache, settings, key: keyFor(origin, origin.keyVary), ttlMs: 0, tags }
+  await keep(at, toStored(response, true, now), response)
+}
+
+/** Keep a response for revalidation (shared mode); a store failure only loses the record. */
+function keep(...args: Parameters<typeof keepForRevalidation>): Promise<void> {
+  return keepForRevalidation(...args).catch((error: unknown) => {
+    args[0].cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
+  })
 }
 
 /** How a response the rules let through is stored: its lifetime, tags, stale windows. */

@@ -27,6 +27,11 @@ export interface StoredResponse {
    * written before it existed: 0.
    */
   readonly initialAgeMs?: number
+  /**
+   * Not stored, yet the origin just confirmed it (a 304 to a revalidation) although it is stale
+   * again at once: it answers the requests that waited for it (RFC 9111 4.3.3), no others.
+   */
+  readonly validated?: true
 }
 
 /** Points to the variants of a response that varies on request headers. */

@@ -59,12 +59,14 @@ export interface SubrequestCredentials {
 /**
  * Run a copy of `req` through the application; resolves with the response it produced. The
  * copy is anonymous (no Authorization, no Cookie, unless `keep` says the route's key holds
- * them) and unconditional: what it produces is shared with every client of the key.
+ * them) and unconditional: what it produces is shared with every client of the key. Only the
+ * cache makes it conditional (`conditional`: the validators of a response it holds).
  */
 export function runSubrequest(
   req: RouteRequest,
   maxBytes: number,
   keep: SubrequestCredentials,
+  conditional: Readonly<Record<string, string>> = {},
 ): Promise<SubrequestResult> {
   const app = rootApp(req)
   if (app === undefined)
@@ -73,8 +75,12 @@ export function runSubrequest(
   copy.method = 'GET'
   copy.url = req.originalUrl ?? req.url ?? '/'
   copy.httpVersion = req.httpVersion
-  copy.headers = sharedRequestHeaders(req.headers, keep)
+  copy.headers = { ...sharedRequestHeaders(req.headers, keep), ...conditional }
   copy.push(null) // a GET has no body: end the stream at once
+  // Complete, as a parsed request would be: else, once a handler has read it to the end (a
+  // proxy piping it upstream), destroying the copy counts as an abort and destroys the socket
+  // it shares with the client's own request.
+  copy.complete = true
   const res = new ServerResponse(copy)
   // Watches the whole chain, for responses sent before the route cache is reached (a 401 from
   // an auth middleware, an error page): the route's own capture takes precedence when it runs.

@@ -13,8 +13,8 @@ import { sharedRedisUrl } from '../support/redis.js'
  * A fast slice of the cache-tests suite (http-cache-tests), run by the same code as
  * `npm run conformance`: the suite's origin and client, herdlock's reverse proxy in front, all on
  * loopback. The tests are ones herdlock passes today in shared mode, chosen to cover storing,
- * no-store, private, Vary, responses to authenticated requests and the shared-cache rules of
- * issue 13 (freshness, Age, statuses, invalidation, targeted fields, ranges); a behaviour change that
+ * no-store, private, Vary, responses to authenticated requests, revalidation and the shared-cache
+ * rules of issue 13 (freshness, Age, statuses, invalidation, targeted fields, ranges); a behaviour change that
  * breaks one shows here, with the suite's own message.
  */
 const SUBSET = {
@@ -52,6 +52,16 @@ const SUBSET = {
     'other-authorization-public',
     'other-authorization-smaxage',
     'other-authorization-must-revalidate',
+  ],
+  // Shared mode revalidates: conditional requests, 304s refreshing the stored fields.
+  revalidation: [
+    '304-lm-use-stored-Test-Header',
+    '304-etag-update-response-Cache-Control',
+    '304-etag-update-response-Content-Length',
+    'cc-resp-must-revalidate-stale',
+    'conditional-lm-stale',
+    'conditional-etag-strong-generate',
+    'conditional-etag-vary-headers',
   ],
   // Issue 13: shared-mode freshness, Age, statuses, invalidation, targeted fields, ranges.
   'shared mode': [

@@ -73,7 +73,15 @@ describe('storing responses (RFC 9111 3), shared mode', () => {
     ],
     ['no-store', 200, { 'cache-control': 'max-age=60, no-store' }, 'no-store'],
     ['private', 200, { 'cache-control': 'private, max-age=60' }, 'private'],
-    ['no-cache', 200, { 'cache-control': 'max-age=60, No-Cache' }, 'no-store'],
+    [
+      'no-cache: kept only to revalidate',
+      200,
+      { 'cache-control': 'max-age=60, No-Cache' },
+      'no-cache',
+    ],
+    ['no-cache without a lifetime', 200, { 'cache-control': 'no-cache', etag: '"a"' }, 'no-cache'],
+    ['no-cache never hides Vary: *', 200, { 'cache-control': 'no-cache', vary: '*' }, 'vary-star'],
+    ['no-cache never hides private', 200, { 'cache-control': 'no-cache, private' }, 'private'],
     ['Set-Cookie', 200, { 'cache-control': 'max-age=60', 'set-cookie': 'a=b' }, 'set-cookie'],
     ['Vary: *', 200, { 'cache-control': 'max-age=60', vary: '*' }, 'vary-star'],
   ]
@@ -140,6 +148,7 @@ describe('storing responses, default mode (the route decides)', () => {
     ['302 is not in the default statuses', 302, { 'cache-control': 'max-age=60' }, 'status'],
     ['404 even with a heuristic', 404, { 'last-modified': at(-1000) }, 'status'],
     ['no-store', 200, { 'cache-control': 'no-store' }, 'no-store'],
+    ['no-cache: never stored', 200, { 'cache-control': 'no-cache', etag: '"a"' }, 'no-store'],
     ['Set-Cookie', 200, { 'set-cookie': 'a=b' }, 'set-cookie'],
   ]
   for (const [name, status, headers, expected] of table) {
