@@ -23,7 +23,9 @@ export interface CacheRouteOptions {
    *   (`staleWhileRevalidate`/`staleIfError` skip them). Implies `originTtl`.
    *
    * Selecting header fields (`Vary`, `vary`) are compared as RFC 9111 4.1 allows: list
-   * whitespace and `Accept-Language` range case do not count (order and parameters do).
+   * whitespace and `Accept-Language` range case do not count (order and parameters do). A stale
+   * response with a validator is kept `ttl` longer and revalidated with a conditional request
+   * (a 304 refreshes it); `no-cache` responses are kept only to be revalidated on every use.
    *
    * The rules of both modes never store a response to a credentialed request unless it is
    * explicitly shareable and fresh by its own headers (in `'shared'` mode, `must-revalidate`
