@@ -52,7 +52,7 @@ export async function toRouteValue(
   const verdict = refusal(settings, produced, false)
   if (typeof verdict === 'string') {
     ctx.skip(verdict)
-    if (verdict === 'no-cache') await keepUnfresh(origin, response, now)
+    if (verdict === 'no-cache') keepUnfresh(origin, response, now)
     return toStored(response, false, now)
   }
   const tags = collectTags(settings, origin.parts, response)
@@ -62,7 +62,7 @@ export async function toRouteValue(
   const key = keyFor(origin, origin.keyVary)
   const placement = { cache: origin.cache, settings, ttlMs: verdict.ttlMs, tags }
   if (extra.length === 0) {
-    await keep({ ...placement, key }, value, response)
+    keep({ ...placement, key }, value, response)
     ctx.setOptions(stored)
     return value
   }
@@ -78,7 +78,7 @@ export async function toRouteValue(
     ...(stored.ttl === undefined ? {} : { ttl: stored.ttl }),
     tags,
   })
-  await keep({ ...placement, key: variantKey }, value, response, { key, names })
+  keep({ ...placement, key: variantKey }, value, response, { key, names })
   ctx.setOptions(stored)
   return { kind: 'vary', stored: true, names }
 }
@@ -87,21 +87,22 @@ export async function toRouteValue(
  * Keep a response that may be stored but is never fresh (`no-cache`, or stale again as soon as
  * a 304 confirmed it) for the next request to revalidate; not when it varies beyond the key.
  */
-export async function keepUnfresh(
-  origin: OriginContext,
-  response: CapturedResponse,
-  now: number,
-): Promise<void> {
+export function keepUnfresh(origin: OriginContext, response: CapturedResponse, now: number): void {
   const { settings } = origin
   if (varyList(response.headers['vary']).some((name) => !origin.keyVary.includes(name))) return
   const tags = collectTags(settings, origin.parts, response)
   const at = { cache: origin.cache, settings, key: keyFor(origin, origin.keyVary), ttlMs: 0, tags }
-  await keep(at, toStored(response, true, now), response)
+  keep(at, toStored(response, true, now), response)
 }
 
-/** Keep a response for revalidation (shared mode); a store failure only loses the record. */
-function keep(...args: Parameters<typeof keepForRevalidation>): Promise<void> {
-  return keepForRevalidation(...args).catch((error: unknown) => {
+/**
+ * Keep a response for revalidation (shared mode), beside its own write, never before it: the
+ * record does not delay the response's entry (an invalidation racing the two may then miss the
+ * record, which only ever leads to a conditional request, RFC 9111 4.4's "invalid, in need of
+ * validation"). A store failure only loses the record.
+ */
+function keep(...args: Parameters<typeof keepForRevalidation>): void {
+  void keepForRevalidation(...args).catch((error: unknown) => {
     args[0].cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
   })
 }

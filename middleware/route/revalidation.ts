@@ -34,7 +34,7 @@ export async function revalidateKept(
   // requests that waited for it, and kept for the next one to revalidate again.
   ctx.skip(verdict)
   const now = Date.now()
-  await keepUnfresh(origin, response, now)
+  keepUnfresh(origin, response, now)
   return { ...toStored(response, false, now), validated: true }
 }
 
