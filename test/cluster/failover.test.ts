@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { createCluster } from 'redis'
-import { createCache, type Cache } from '../../src/index.js'
+import type { Cache } from '../../src/index.js'
 import { LocalCluster } from '../support/local-cluster.js'
+import { ClusterInstances } from './instances.js'
 import { uniquePrefix } from '../support/redis.js'
 
 /** One cacheFn call as its caller saw it. */
@@ -26,8 +26,7 @@ const BOUND_SLACK_MS = 400
 describe('Redis Cluster: failover under load', function () {
   this.timeout(90_000)
   let cluster: LocalCluster
-  const clients: { destroy(): void }[] = []
-  const caches: Cache[] = []
+  const opened = new ClusterInstances()
 
   before(async () => {
     cluster = await LocalCluster.start({
@@ -39,8 +38,7 @@ describe('Redis Cluster: failover under load', function () {
     })
   })
   after(async () => {
-    await Promise.all(caches.splice(0).map((cache) => cache.close()))
-    for (const client of clients.splice(0)) client.destroy()
+    await opened.close()
     await cluster.stop()
   })
 
@@ -54,16 +52,8 @@ describe('Redis Cluster: failover under load', function () {
     }
   }
 
-  async function instance(prefix: string): Promise<Cache> {
-    const client = createCluster({ rootNodes: cluster.rootNodes })
-    client.on('error', () => undefined)
-    await client.connect()
-    clients.push(client)
-    const cache = createCache({ redis: client, prefix, commandTimeout: COMMAND_TIMEOUT_MS })
-    cache.on('error', () => undefined)
-    caches.push(cache)
-    return cache
-  }
+  const instance = (prefix: string): Promise<Cache> =>
+    opened.open(cluster, { prefix, commandTimeout: COMMAND_TIMEOUT_MS })
 
   it('every call resolves within its bound, and hits resume soon after the promotion', async () => {
     const prefix = uniquePrefix('failover')

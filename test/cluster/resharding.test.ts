@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { createCluster } from 'redis'
-import { createCache, type Cache } from '../../src/index.js'
+import type { Cache } from '../../src/index.js'
 import { LocalCluster } from '../support/local-cluster.js'
+import { ClusterInstances } from './instances.js'
 import { uniquePrefix } from '../support/redis.js'
 
 /**
@@ -12,27 +12,17 @@ import { uniquePrefix } from '../support/redis.js'
 describe('Redis Cluster: resharding under load', function () {
   this.timeout(90_000)
   let cluster: LocalCluster
-  const clients: { destroy(): void }[] = []
-  const caches: Cache[] = []
+  const opened = new ClusterInstances()
 
   before(async () => {
     cluster = await LocalCluster.start({ masters: 3, replicas: 0 })
   })
   after(async () => {
-    await Promise.all(caches.splice(0).map((cache) => cache.close()))
-    for (const client of clients.splice(0)) client.destroy()
+    await opened.close()
     await cluster.stop()
   })
 
-  async function instance(prefix: string): Promise<Cache> {
-    const client = createCluster({ rootNodes: cluster.rootNodes })
-    client.on('error', () => undefined)
-    await client.connect()
-    clients.push(client)
-    const cache = createCache({ redis: client, prefix })
-    caches.push(cache)
-    return cache
-  }
+  const instance = (prefix: string): Promise<Cache> => opened.open(cluster, { prefix })
 
   it('calls continue through a slot migration: none fails, none runs the function again', async () => {
     const prefix = uniquePrefix('reshard')

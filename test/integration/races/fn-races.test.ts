@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { createCache, type Cache, type CacheOptions } from '../../../src/index.js'
-import { commandWith, FaultProxy } from '../../support/fault-proxy.js'
-import { startRedisNodes, stopNodes, uniquePrefix, type RedisNode } from '../../support/redis.js'
+import type { Cache, CacheOptions } from '../../../src/index.js'
+import { commandWith, type FaultProxy } from '../../support/fault-proxy.js'
 import { deferred, nextEvent, sleep } from '../../support/wait.js'
+import { raceHarness } from './harness.js'
 
 /**
  * cacheFn races of issue 12 (defects 2, 3, 6, 8 and the examine items), each driven to its
@@ -10,35 +10,9 @@ import { deferred, nextEvent, sleep } from '../../support/wait.js'
  */
 describe('cacheFn races (issue 12)', function () {
   this.timeout(10_000)
-  let node: RedisNode
-  let prefix: string
-  const caches: Cache[] = []
-  const proxies: FaultProxy[] = []
-
-  const open = (options: CacheOptions = {}): Cache => {
-    const cache = createCache({ redis: node.url, prefix, commandTimeout: 1_000, ...options })
-    cache.on('error', () => undefined)
-    caches.push(cache)
-    return cache
-  }
-  const proxy = async (): Promise<FaultProxy> => {
-    const p = await FaultProxy.start(node.url)
-    proxies.push(p)
-    return p
-  }
-
-  before(async () => {
-    ;[node] = (await startRedisNodes(1)) as [RedisNode]
-  })
-  after(() => stopNodes([node]))
-  beforeEach(() => {
-    prefix = uniquePrefix('race')
-  })
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.close()))
-    await Promise.all(caches.splice(0).map((c) => c.close()))
-    if (!node.running) await node.restart()
-  })
+  const race = raceHarness('race', { commandTimeout: 1_000 })
+  const open = (options?: CacheOptions): Cache => race.open(options)
+  const proxy = (): Promise<FaultProxy> => race.proxy()
 
   it('defect 2: a waiter reaching waitTimeout leaves the live holder its write', async () => {
     const [a, b] = [open(), open()]
@@ -138,7 +112,7 @@ describe('cacheFn races (issue 12)', function () {
 
   it('defect 8: store down, lock up: every instance computes at once (fail open in parallel)', async () => {
     const storeProxy = await proxy()
-    const lockNode = node.url
+    const lockNode = race.node.url
     const instances = [0, 1, 2, 3].map(() =>
       open({ redis: storeProxy.url, lock: { nodes: [lockNode] }, breaker: false }),
     )
@@ -226,8 +200,8 @@ describe('cacheFn races (issue 12)', function () {
     })
     await started.promise
     // Restarted empty: the fence key and the lock are gone; only the server clock remains.
-    await node.stop()
-    await node.restart()
+    await race.node.stop()
+    await race.node.restart()
     // Reconnecting is time by nature (the client's backoff): poll until b's value is stored.
     let stored = false
     for (let i = 0; i < 200 && !stored; i++) {

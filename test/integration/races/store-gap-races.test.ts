@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { createCache, type Cache, type CacheOptions } from '../../../src/index.js'
-import { FaultProxy, type RespCommand } from '../../support/fault-proxy.js'
-import { startRedisNodes, stopNodes, uniquePrefix, type RedisNode } from '../../support/redis.js'
+import type { Cache, CacheOptions } from '../../../src/index.js'
+import type { FaultProxy, Hold, RespCommand } from '../../support/fault-proxy.js'
 import { deferred } from '../../support/wait.js'
+import { raceHarness } from './harness.js'
 
 /**
  * What a store gap (a paused Redis, a lost reply) may not do later: a call that failed open, or
@@ -13,40 +13,15 @@ import { deferred } from '../../support/wait.js'
  */
 describe('store gaps: no late effect outlives an invalidation (Redis)', function () {
   this.timeout(10_000)
-  let node: RedisNode
-  let prefix: string
-  const caches: Cache[] = []
-  const proxies: FaultProxy[] = []
-
-  const open = (options: CacheOptions = {}): Cache => {
-    const cache = createCache({ redis: node.url, prefix, commandTimeout: 200, ...options })
-    cache.on('error', () => undefined)
-    caches.push(cache)
-    return cache
-  }
-  const proxy = async (): Promise<FaultProxy> => {
-    const p = await FaultProxy.start(node.url)
-    proxies.push(p)
-    return p
-  }
+  const race = raceHarness('gap', { commandTimeout: 200 })
+  const open = (options?: CacheOptions): Cache => race.open(options)
+  const proxy = (): Promise<FaultProxy> => race.proxy()
   /** A script call (EVAL or EVALSHA) that names `key`. */
   const scriptOn =
     (key: string) =>
     (command: RespCommand): boolean =>
       (command.name === 'EVALSHA' || command.name === 'EVAL') &&
       command.args.some((arg) => arg.toString() === key)
-
-  before(async () => {
-    ;[node] = (await startRedisNodes(1)) as [RedisNode]
-  })
-  after(() => stopNodes([node]))
-  beforeEach(() => {
-    prefix = uniquePrefix('gap')
-  })
-  afterEach(async () => {
-    await Promise.all(proxies.splice(0).map((p) => p.close()))
-    await Promise.all(caches.splice(0).map((c) => c.close()))
-  })
 
   it('a computation that got no fence (store unreachable at its start) does not store its value', async () => {
     const p = await proxy()
@@ -70,44 +45,33 @@ describe('store gaps: no late effect outlives an invalidation (Redis)', function
     expect(await a.get('k')).to.equal(undefined)
   })
 
-  it('a tag invalidation whose reply was lost leaves the tagged entries to the next one', async () => {
-    const p = await proxy()
-    const a = open({ redis: p.url, breaker: false })
-    const observer = open()
-    await Promise.all([a.ready(), observer.ready()])
-    await observer.set('k', 'old', { tags: ['t'] })
-    // Loads the scripts, so the held call is the script itself and not a NOSCRIPT reply.
-    await observer.invalidate({ tags: ['other'] })
-    // The take runs on the server; its reply never reaches `a`, which times out and rejects.
-    const hold = p.holdReply(scriptOn(`${prefix}:tz:{t}`))
-    const failed = await a.invalidate({ tags: ['t'] }).then(
-      () => undefined,
-      (error: unknown) => error as Error,
-    )
-    await hold.reached
-    expect(failed?.name).to.equal('InvalidationError')
-    expect(await observer.invalidate({ tags: ['t'] })).to.equal(1)
-    expect(await observer.get('k')).to.equal(undefined)
-    hold.release()
-  })
+  /** Where a tag invalidation's store gap is made: the held frame of one of its calls. */
+  const TAG_GAPS: readonly [string, (p: FaultProxy) => Hold][] = [
+    // The take runs on the server; its reply never reaches the invalidating instance.
+    ['its take ran but the reply was lost', (p) => p.holdReply(scriptOn(`${race.prefix}:tz:{t}`))],
+    // The delete of the entry (and everything after it on that connection) never answers.
+    ['its deletes failed', (p) => p.holdCommand(scriptOn(`${race.prefix}:v:{default:k}`))],
+  ]
 
-  it('a tag invalidation whose deletes failed leaves the tagged entries to the next one', async () => {
-    const p = await proxy()
-    const a = open({ redis: p.url, breaker: false })
-    const observer = open()
-    await Promise.all([a.ready(), observer.ready()])
-    await observer.set('k', 'old', { tags: ['t'] })
-    // The delete of the entry (and everything after it on that connection, the put-back of the
-    // taken members included) never answers.
-    const hold = p.holdCommand(scriptOn(`${prefix}:v:{default:k}`))
-    const failed = await a.invalidate({ tags: ['t'] }).then(
-      () => undefined,
-      (error: unknown) => error as Error,
-    )
-    await hold.reached
-    expect(failed?.name).to.equal('InvalidationError')
-    expect(await observer.invalidate({ tags: ['t'] })).to.equal(1)
-    expect(await observer.get('k')).to.equal(undefined)
-    hold.release()
-  })
+  for (const [gap, hold] of TAG_GAPS) {
+    it(`a tag invalidation whose ${gap.replace('its ', '')} leaves the tagged entries to the next one`, async () => {
+      const p = await proxy()
+      const a = open({ redis: p.url, breaker: false })
+      const observer = open()
+      await Promise.all([a.ready(), observer.ready()])
+      await observer.set('k', 'old', { tags: ['t'] })
+      // Loads the scripts, so the held call is the script itself and not a NOSCRIPT reply.
+      await observer.invalidate({ tags: ['other'] })
+      const held = hold(p)
+      const failed = await a.invalidate({ tags: ['t'] }).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      )
+      await held.reached
+      expect(failed?.name).to.equal('InvalidationError')
+      expect(await observer.invalidate({ tags: ['t'] })).to.equal(1)
+      expect(await observer.get('k')).to.equal(undefined)
+      held.release()
+    })
+  }
 })
