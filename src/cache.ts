@@ -144,10 +144,11 @@ export class Cache {
    *   one notice to every instance. On rejection the entries deleted before the failure stay
    *   deleted, the others stay, and other instances may keep their L1 copies (up to `l1.maxTtl`)
    *   until a retry succeeds.
-   * - `{ tags }`: members are taken from each tag set in batches of 500, and every listed entry
-   *   is deleted with a new fence and announced. On rejection the entries deleted before the
-   *   failure stay deleted, and the batch that failed is put back into its set, so a retry
-   *   finds it.
+   * - `{ tags }`: members are taken from each tag set in batches of 500 and every listed entry
+   *   is deleted with a new fence; then one notice makes every instance drop its L1 copies
+   *   carrying the tags. On rejection the entries deleted before the failure stay deleted, the
+   *   members taken stay pending beside their tag set (a retry, or any later invalidation of the
+   *   tag, takes them first), and other instances may keep their L1 copies until one succeeds.
    *
    * Once it resolved: a computation that started before it (here or on any instance) cannot
    * store its result (key, namespace and pattern through the fence; tags because a computation

@@ -70,9 +70,11 @@ return 1`,
 
 /**
  * Take up to ARGV[1] members for an invalidation, without losing any: expired members are
- * dropped from both sets; when the pending set holds fewer than the batch, the tag set's
- * soonest-to-expire members move into it (keeping the higher score of a member already
- * pending); then the batch is read from the pending set, lowest scores first. Nothing leaves
+ * dropped from both sets; while the pending set holds fewer than the batch and the tag set is
+ * not empty, the tag set's soonest-to-expire members move into it (keeping the higher score of
+ * a member already pending: such a merge adds nothing, so the move repeats); then the batch is
+ * read from the pending set, lowest scores first. A batch smaller than ARGV[1] therefore means
+ * the tag set is empty (the invalidation's loop ends on it). Nothing leaves
  * the pending set here (see `tagSettleScript`). KEYS: tag set, pending set. ARGV: batch size.
  * Returns member, score, member, score, ...
  */
@@ -84,9 +86,11 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', past)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', past)
 local count = tonumber(ARGV[1])
 local short = count - redis.call('ZCARD', KEYS[2])
-if short > 0 then
+while short > 0 do
   local moved = redis.call('ZPOPMIN', KEYS[1], short)
+  if #moved == 0 then break end
   for i = 1, #moved, 2 do redis.call('ZADD', KEYS[2], 'GT', moved[i + 1], moved[i]) end
+  short = count - redis.call('ZCARD', KEYS[2])
 end
 ${LUA_EXPIRE_WITH_LAST(2)}
 return redis.call('ZRANGE', KEYS[2], 0, count - 1, 'WITHSCORES')`,
@@ -95,10 +99,14 @@ return redis.call('ZRANGE', KEYS[2], 0, count - 1, 'WITHSCORES')`,
     db.sortedTrim(setKey, now)
     db.sortedTrim(pendingKey, now)
     const count = num(args[0])
-    const short = count - db.sortedRange(pendingKey, count).length
-    for (const [member, score] of short > 0 ? db.sortedRange(setKey, short) : []) {
-      db.sortedRemove(setKey, member)
-      raise(db, pendingKey, score, member)
+    for (;;) {
+      const short = count - db.sortedRange(pendingKey, count).length
+      const moved = short > 0 ? db.sortedRange(setKey, short) : []
+      if (moved.length === 0) break
+      for (const [member, score] of moved) {
+        db.sortedRemove(setKey, member)
+        raise(db, pendingKey, score, member)
+      }
     }
     expireWithLast(db, pendingKey, now)
     return db

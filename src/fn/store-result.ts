@@ -22,6 +22,7 @@ export async function announceFailure<T>(c: Computation<T>, error: unknown): Pro
   if (plan.errorTtlMs > 0 && c.fence !== undefined) {
     const [outcome] = await entries.write([marker(plan, 'error', wire, plan.errorTtlMs, c.fence)])
     if (outcome?.status === 'written') return
+    if (outcome?.status === 'failed') c.storeFailed = true
   }
   await announce(c, { type: 'failed', origin: bus.origin, key: plan.keys.value, error: wire })
 }
@@ -40,7 +41,10 @@ async function announce<T>(c: Computation<T>, message: BusMessage): Promise<void
     void bus.publish(message)
     return
   }
-  await entries.announce(c.call.plan.keys, c.fence, bus.encode(message))
+  const sent = entries.announce(c.call.plan.keys, c.fence, bus.encode(message))
+  // After a write the store did not take, the same store would hold the caller again.
+  if (c.storeFailed === true) void sent.catch(() => undefined)
+  else await sent
 }
 
 /**
@@ -108,6 +112,7 @@ async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void
       marker(plan, 'pass', undefined, plan.passTtlMs, c.fence),
     ])
     if (outcome?.status === 'written') return
+    if (outcome?.status === 'failed') c.storeFailed = true
   }
   await announce(c, { type: 'pass', origin: bus.origin, key: plan.keys.value })
 }

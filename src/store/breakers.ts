@@ -30,6 +30,7 @@ export class StoreBreakers {
   readonly #onChange: BreakerListener
   readonly #shardOf: ShardOf | undefined
   readonly #whole: CircuitBreaker
+  #wholeUsedAt = 0
   readonly #shards = new Map<string, { breaker: CircuitBreaker; usedAt: number }>()
   readonly #now: () => number
 
@@ -51,7 +52,10 @@ export class StoreBreakers {
   /** The breaker for a call about `key` (the shard's), or for a store-wide call (no key). */
   for(key?: string): CircuitBreaker {
     const shard = key === undefined ? undefined : this.#shardOf?.(key)
-    if (shard === undefined) return this.#whole
+    if (shard === undefined) {
+      this.#wholeUsedAt = this.#now()
+      return this.#whole
+    }
     let slot = this.#shards.get(shard)
     if (slot === undefined) {
       const breaker = new CircuitBreaker(this.#settings, (state, previous) =>
@@ -64,10 +68,15 @@ export class StoreBreakers {
     return slot.breaker
   }
 
-  /** The most severe state of the store-wide breaker and of the shards in use. */
+  /**
+   * The most severe state of the breakers in use. On a sharded store the store-wide breaker
+   * counts only while calls still ask for it: an open one moves on only when asked (`allow`),
+   * and single-key traffic never asks, so it would report `open` long after its store recovered.
+   */
   get state(): BreakerState {
-    let worst = this.#whole.state
     const now = this.#now()
+    const wholeIdle = this.#shardOf !== undefined && now - this.#wholeUsedAt > IDLE_SHARD_MS
+    let worst: BreakerState = wholeIdle ? 'closed' : this.#whole.state
     for (const [shard, { breaker, usedAt }] of this.#shards) {
       if (now - usedAt > IDLE_SHARD_MS) this.#shards.delete(shard)
       else if (SEVERITY[breaker.state] > SEVERITY[worst]) worst = breaker.state

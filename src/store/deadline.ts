@@ -1,8 +1,8 @@
 import { StoreTimeoutError } from '../errors.js'
 
 /**
- * Settle with the operation, or reject with StoreTimeoutError after `timeoutMs`, whichever comes
- * first. A late result is dropped (and a late rejection swallowed): the caller has moved on.
+ * Settle with the operation, or reject with StoreTimeoutError after `timeoutMs` (and after the
+ * I/O already waiting then, see afterPendingIo), whichever comes first. A late result is dropped (and a late rejection swallowed): the caller has moved on.
  * Other failures go through `mapError`.
  */
 export function withDeadline<T>(

@@ -54,4 +54,20 @@ describe('StoreBreakers (per shard on a sharded store)', () => {
     now += 60_000
     expect(breakers.state).to.equal('closed')
   })
+
+  it('on a sharded store, an open store-wide breaker no call asks for stops counting in the state', () => {
+    let now = 0
+    const breakers = new StoreBreakers(
+      settings,
+      () => undefined,
+      shardOf,
+      () => now,
+    )
+    failTwice(breakers)
+    expect(breakers.state).to.equal('open')
+    // Only single-key traffic from here on: the store-wide breaker is never asked again.
+    now += 60_000
+    breakers.for('a1').success(breakers.for('a1').allow())
+    expect(breakers.state).to.equal('closed')
+  })
 })
