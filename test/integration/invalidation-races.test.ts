@@ -1,31 +1,13 @@
 import { expect } from 'chai'
 import { createCache, type Cache } from '../../src/index.js'
 import { sharedRedisUrl, uniquePrefix } from '../support/redis.js'
-import { deferred } from '../support/wait.js'
+import { heldFunction } from '../support/wait.js'
 
 /**
  * Issue 12: an invalidation that resolved wins over everything that started before it. Each
  * test drives one interleaving with controllable function promises (no sleeps): the function
  * is held while the invalidation runs, then released with pre-invalidation data.
  */
-
-/** A function the test holds until it releases it with a value. */
-function heldFunction<T>(): {
-  fn: () => Promise<T>
-  started: Promise<void>
-  release: (value: T) => void
-} {
-  const started = deferred()
-  const value = deferred<T>()
-  return {
-    fn: () => {
-      started.resolve()
-      return value.promise
-    },
-    started: started.promise,
-    release: (result) => value.resolve(result),
-  }
-}
 
 describe('issue 12: invalidation races (Redis)', () => {
   let cache: Cache

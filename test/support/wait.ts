@@ -25,6 +25,27 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve, reject }
 }
 
+/**
+ * A function a test holds until it releases it with a value: `started` resolves when it is
+ * called, so a test can act while the computation is in flight.
+ */
+export function heldFunction<T>(): {
+  fn: () => Promise<T>
+  started: Promise<void>
+  release: (value: T) => void
+} {
+  const started = deferred()
+  const value = deferred<T>()
+  return {
+    fn: () => {
+      started.resolve()
+      return value.promise
+    },
+    started: started.promise,
+    release: (result) => value.resolve(result),
+  }
+}
+
 /** Collects values pushed by a callback; `next(n)` resolves once n values have arrived. */
 export class Collector<T> {
   readonly items: T[] = []

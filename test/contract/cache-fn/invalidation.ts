@@ -1,22 +1,8 @@
 import { expect } from 'chai'
 import type { InvalidateTarget } from '../../../src/index.js'
 import { record } from '../../support/events.js'
-import { deferred } from '../../support/wait.js'
+import { heldFunction as held } from '../../support/wait.js'
 import type { InstanceFactory } from './instances.js'
-
-/** A function the test holds until it releases it with a value. */
-function held<T>(): { fn: () => Promise<T>; started: Promise<void>; release: (value: T) => void } {
-  const started = deferred()
-  const value = deferred<T>()
-  return {
-    fn: () => {
-      started.resolve()
-      return value.promise
-    },
-    started: started.promise,
-    release: (result) => value.resolve(result),
-  }
-}
 
 /**
  * Invalidation against computations in flight (issue 12): once `invalidate` resolved, a

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Cache, CacheOptions } from '../../../src/index.js'
 import type { FaultProxy, Hold, RespCommand } from '../../support/fault-proxy.js'
-import { deferred } from '../../support/wait.js'
+import { heldFunction } from '../../support/wait.js'
 import { raceHarness } from './harness.js'
 
 /**
@@ -28,18 +28,14 @@ describe('store gaps: no late effect outlives an invalidation (Redis)', function
     const a = open({ redis: p.url, breaker: false })
     const observer = open()
     await Promise.all([a.ready(), observer.ready()])
-    const started = deferred()
-    const value = deferred<string>()
+    const held = heldFunction<string>()
     p.pause()
-    const call = a.cacheFn('k', () => {
-      started.resolve()
-      return value.promise
-    })
-    await started.promise
+    const call = a.cacheFn('k', held.fn)
+    await held.started
     p.resume()
     // The invalidation resolves after the function started: its result is older than it.
     await observer.invalidate({ key: 'k' })
-    value.resolve('old')
+    held.release('old')
     expect(await call).to.equal('old')
     expect(await observer.get('k')).to.equal(undefined)
     expect(await a.get('k')).to.equal(undefined)
