@@ -41,6 +41,32 @@ describe('store gaps: no late effect outlives an invalidation (Redis)', function
     expect(await a.get('k')).to.equal(undefined)
   })
 
+  it('a failure whose errorTtl marker the store did not take is rethrown without waiting for its notice', async () => {
+    const p = await proxy()
+    const a = open({ redis: p.url, breaker: false })
+    await a.ready()
+    // Loads the write script, so the held call is the marker write itself.
+    await a.cacheFn('warm', () => 'v')
+    const order: string[] = []
+    a.on('error', ({ operation }) => {
+      if (operation === 'publish') order.push('notice failed')
+    })
+    // The marker write (and everything after it on that connection: the notice) never answers.
+    // The first script naming the entry is the holder's re-check, which must answer (a fence).
+    let seen = 0
+    const onEntry = scriptOn(`${race.prefix}:v:{default:k}`)
+    const hold = p.holdCommand((command) => onEntry(command) && ++seen === 2)
+    const call = a.cacheFn('k', () => Promise.reject(new Error('boom')), { errorTtl: '1m' })
+    await call.then(
+      () => order.push('resolved'),
+      (error: Error) => order.push(`rejected: ${error.message}`),
+    )
+    await hold.reached
+    // The caller got the function's error first: it did not wait out the notice's timeout.
+    expect(order[0]).to.equal('rejected: boom')
+    hold.release()
+  })
+
   /** Where a tag invalidation's store gap is made: the held frame of one of its calls. */
   const TAG_GAPS: readonly [string, (p: FaultProxy) => Hold][] = [
     // The take runs on the server; its reply never reaches the invalidating instance.
