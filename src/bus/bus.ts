@@ -2,7 +2,8 @@ import type { CacheEvents } from '../observe/events.js'
 import type { Store, SubscriptionState, Unsubscribe } from '../store/store.js'
 
 /**
- * The pub/sub bus: one channel per prefix, one subscription per cache instance. It carries
+ * The pub/sub bus: one channel per prefix (and on a Redis 7 cluster its shard channels, one per
+ * slot: see `Store.noticeChannel`), one subscription per cache instance. It carries
  * "written", "deleted", "failed" and "pass" notices for single keys (which wake waiters and keep
  * L1 tiers coherent), "cleared" notices for namespace-wide invalidations and "untagged" notices
  * for tag invalidations (every L1 drops the entries carrying the tags). Pub/sub can drop
@@ -139,6 +140,15 @@ export class Bus {
     this.#listeners.add(listener)
   }
 
+  /**
+   * The channel of a notice about the store key `key`: where a script touching that key
+   * publishes it. On a Redis 7 cluster a shard channel of the key's slot (the notice then costs
+   * one shard), else the bus channel. Every instance listens to both.
+   */
+  channelFor(key: string): string {
+    return this.#store.noticeChannel?.(this.channel, key) ?? this.channel
+  }
+
   /** The frame of a written/deleted notice for `key`, for the write and delete scripts. */
   frame(type: 'written' | 'deleted', key: string): MessageFrame {
     return {
@@ -155,7 +165,8 @@ export class Bus {
   /** Publish a message from this instance; failures are reported, and thrown when `strict`. */
   async publish(message: BusMessage, strict = false): Promise<void> {
     try {
-      await this.#store.publish(this.channel, encode(message))
+      const about = 'key' in message ? message.key : this.origin
+      await this.#store.publish(this.channelFor(about), encode(message))
     } catch (error) {
       this.#events.emit('error', { source: 'bus', operation: 'publish', error: error as Error })
       if (strict) throw error

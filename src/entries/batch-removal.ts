@@ -34,12 +34,12 @@ export function deleteManyCall(
   const args: string[] = [String(c.fenceGraceMs), '', '']
   if (publish) {
     const head = c.bus.frame('deleted', '').head
-    args[1] = c.bus.channel
+    args[1] = '1'
     args[2] = head
   }
   for (const entry of entries) {
     args.push(entry.value, entry.fence)
-    if (publish) args.push(c.bus.frame('deleted', entry.value).tail)
+    if (publish) args.push(c.bus.channelFor(entry.value), c.bus.frame('deleted', entry.value).tail)
   }
   return { script: deleteEntriesScript, keys: [entries[0]?.value ?? ''], args }
 }

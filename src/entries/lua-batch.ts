@@ -1,3 +1,4 @@
+import { LUA_NOTIFY } from './lua-scripts.js'
 import type { ScriptReply, StoreScript } from '../store/store.js'
 
 /**
@@ -22,20 +23,22 @@ import type { ScriptReply, StoreScript } from '../store/store.js'
  * sends it again (`batch-removal.ts`). A server older than 7 refuses the flag: the caller then
  * uses the single-entry script.
  *
- * KEYS: the first entry's value key. ARGV: fence keep ms, channel ('' = none), message head,
- * then per entry its value key and fence key, and with a channel its message tail. Returns how
+ * KEYS: the first entry's value key. ARGV: fence keep ms, publish ('1', or '' for no notices),
+ * message head, then per entry its value key and fence key, and when publishing its channel
+ * (each entry's own: on a cluster, the shard channel of its slot) and message tail. Returns how
  * many values existed, followed by the 1-based positions of the entries skipped.
  */
 export const deleteEntriesScript: StoreScript = {
   name: 'delete-many',
   lua: `#!lua flags=allow-cross-slot-keys
+${LUA_NOTIFY}
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local nowText = string.format('%.0f', now)
 local keep = ARGV[1]
-local channel = ARGV[2]
+local publish = ARGV[2] ~= ''
 local stride = 2
-if channel ~= '' then stride = 3 end
+if publish then stride = 4 end
 local reply = {0}
 for i = 4, #ARGV, stride do
   local deleted = redis.pcall('DEL', ARGV[i])
@@ -52,15 +55,15 @@ for i = 4, #ARGV, stride do
     end
     if not old then redis.call('PEXPIRE', fenceKey, keep)
     elseif deleted == 0 then redis.call('PEXPIRE', fenceKey, keep, 'GT') end
-    if channel ~= '' then redis.call('PUBLISH', channel, ARGV[3] .. f .. ARGV[i + 2]) end
+    if publish then notify(ARGV[i + 2], ARGV[3] .. f .. ARGV[i + 3]) end
   end
 end
 return reply`,
   memory(db, _keys, args): ScriptReply {
     const text = (i: number): string => args[i]?.toString('utf8') ?? ''
     const keep = Number(text(0))
-    const channel = text(1)
-    const stride = channel === '' ? 2 : 3
+    const publish = text(1) !== ''
+    const stride = publish ? 4 : 2
     const now = db.timeMicros()
     let removed = 0
     for (let i = 3; i + 1 < args.length; i += stride) {
@@ -69,7 +72,7 @@ return reply`,
       const current = Number(db.get(fenceKey)?.toString('latin1') ?? '0') || 0
       const fence = Math.max(current + 1, now).toFixed(0)
       db.set(fenceKey, Buffer.from(fence, 'latin1'), Math.max(keep, db.pttl(fenceKey)))
-      if (channel !== '') db.publish(channel, `${text(2)}${fence}${text(i + 2)}`)
+      if (publish) db.publish(text(i + 2), `${text(2)}${fence}${text(i + 3)}`)
     }
     return [removed]
   },

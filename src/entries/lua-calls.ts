@@ -82,7 +82,7 @@ export function writeCalls(
       parts.head,
       parts.tail,
       String(ttlMs + c.fenceGraceMs),
-      c.bus.channel,
+      c.bus.channelFor(w.keys.value),
       frame.head,
       frame.tail,
     ],
@@ -116,7 +116,12 @@ export function deleteCall(c: LuaCallContext, keys: EntryKeys, publish: boolean)
   return {
     script: deleteEntryScript,
     keys: [keys.value, keys.fence],
-    args: [String(c.fenceGraceMs), publish ? c.bus.channel : '', frame.head, frame.tail],
+    args: [
+      String(c.fenceGraceMs),
+      publish ? c.bus.channelFor(keys.value) : '',
+      frame.head,
+      frame.tail,
+    ],
   }
 }
 
@@ -175,5 +180,6 @@ export function noticeCall(
   fence: number,
   message: string,
 ): ScriptCall {
-  return { script: noticeScript, keys: [keys.fence], args: [String(fence), c.bus.channel, message] }
+  const channel = c.bus.channelFor(keys.fence)
+  return { script: noticeScript, keys: [keys.fence], args: [String(fence), channel, message] }
 }

@@ -35,6 +35,18 @@ do
   redis.call('SET', KEYS[2], f, 'PX', keep)
 end`
 
+// Lua: notify(channel, message) publishes a notice: with SPUBLISH on a shard channel (its name
+// holds a hash tag, see store/redis-shard-channels.ts: one channel per slot on a Redis 7
+// cluster, so the notice costs one shard), with PUBLISH on the classic bus channel.
+export const LUA_NOTIFY = `
+local function notify(channel, message)
+  if string.find(channel, '{', 1, true) then
+    redis.call('SPUBLISH', channel, message)
+  else
+    redis.call('PUBLISH', channel, message)
+  end
+end`
+
 // The re-check reads an entry's createdAt, freshUntil and kind from its header, in both dialects.
 const BEGIN_HEADER_LUA = envelopeHeaderPattern('lua', ['createdAt', 'freshUntil', 'kind'])
 const BEGIN_HEADER_JS = new RegExp(envelopeHeaderPattern('js', ['createdAt', 'freshUntil', 'kind']))
@@ -71,7 +83,7 @@ function publish(db: MemoryDb, args: readonly Buffer[], from: number, fence: num
  */
 export const writeEntryScript: StoreScript = {
   name: 'write',
-  lua: `
+  lua: `${LUA_NOTIFY}
 local fence
 local f
 if ARGV[1] == '' then
@@ -87,7 +99,7 @@ else
   redis.call('SET', KEYS[2], f, 'PX', keep)
 end
 redis.call('SET', KEYS[1], ARGV[3] .. f .. ARGV[4], 'PX', ARGV[2])
-if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[7] .. f .. ARGV[8]) end
+if ARGV[6] ~= '' then notify(ARGV[6], ARGV[7] .. f .. ARGV[8]) end
 return {1, f}`,
   memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
     let fence: number
@@ -154,12 +166,12 @@ return {f}`,
  */
 export const deleteEntryScript: StoreScript = {
   name: 'delete',
-  lua: `
+  lua: `${LUA_NOTIFY}
 local n = redis.call('DEL', KEYS[1])
 local fence
 local f
 ${LUA_NEW_FENCE(1)}
-if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3] .. f .. ARGV[4]) end
+if ARGV[2] ~= '' then notify(ARGV[2], ARGV[3] .. f .. ARGV[4]) end
 return n`,
   memory(db, [valueKey = '', fenceKey = ''], args): ScriptReply {
     const deleted = db.delete(valueKey) ? 1 : 0
@@ -175,10 +187,10 @@ return n`,
  */
 export const noticeScript: StoreScript = {
   name: 'notice',
-  lua: `
+  lua: `${LUA_NOTIFY}
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if tonumber(ARGV[1]) < current then return 0 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+notify(ARGV[2], ARGV[3])
 return 1`,
   memory(db, [fenceKey = ''], args): ScriptReply {
     if (num(args[0]) < currentFence(db, fenceKey)) return 0

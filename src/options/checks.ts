@@ -98,6 +98,7 @@ const STORE_MEMBERS: Readonly<Record<keyof Store, 'method' | 'optional' | 'kind'
   ping: 'method',
   status: 'method',
   close: 'method',
+  noticeChannel: 'optional',
   shardOf: 'optional',
 })
 const STORE_OPTIONAL = Object.freeze(

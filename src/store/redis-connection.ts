@@ -11,6 +11,7 @@ import {
   type RedisConnectionInput,
 } from './redis-client.js'
 import { keySlot } from './redis-slot.js'
+import { shardNotices, type ShardNotices } from './redis-shard-notices.js'
 import { slotRefresher } from './redis-slot-refresh.js'
 import { lazySubscriber, type Subscriber } from './redis-subscriber.js'
 
@@ -43,6 +44,8 @@ export interface Connection {
   close(): Promise<void>
   /** The address of the master holding `key` now (a cluster only). */
   shardOf?(key: string): string | undefined
+  /** Notices on shard channels (a cluster only; see `redis-shard-notices.ts`). */
+  readonly shards?: ShardNotices
 }
 
 /** Open (or wrap) a connection. Never throws for an unreachable server: it keeps retrying. */
@@ -108,6 +111,11 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
   const options = { ...BUFFERS, timeout: queueTimeout(false, settings) }
   const subscriber = lazySubscriber(() => cluster.duplicate(), settings)
   const failed = slotRefresher(cluster._slots)
+  const shards = shardNotices(cluster, {
+    timeoutMs: Math.max(2 * settings.commandTimeoutMs, 1_000),
+    onError: settings.onError,
+    refreshSlots: () => failed(new Error('a shard subscription was lost')),
+  })
   const watched = <T>(sent: Promise<T>): Promise<T> =>
     sent.catch((error: unknown) => {
       failed(error)
@@ -123,10 +131,11 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
     subscriber: () => subscriber.get(),
     isReady: () => cluster.isReady,
     shardOf: (key) => cluster.slots[keySlot(key)]?.master.address,
-    isSubscriberReady: () => subscriber.isReady(),
+    isSubscriberReady: () => subscriber.isReady() && shards.isReady(),
     firstReady: Promise.resolve(),
+    shards,
     close: async () => {
-      await subscriber.close()
+      await Promise.all([subscriber.close(), shards.close()])
       cluster.off('error', settings.onError)
     },
   }

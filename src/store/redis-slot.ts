@@ -4,7 +4,8 @@
  * key, so failures are counted per master (the store's breakers).
  */
 
-const SLOTS = 16_384
+/** How many slots a Redis Cluster has. */
+export const SLOT_COUNT = 16_384
 const OPEN = 0x7b // '{'
 const CLOSE = 0x7d // '}'
 
@@ -28,5 +29,5 @@ export function keySlot(key: string): number {
   }
   let crc = 0
   for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ byte) & 0xff]!
-  return crc % SLOTS
+  return crc % SLOT_COUNT
 }

@@ -3,6 +3,8 @@ import { StoreError, StoreTimeoutError } from '../errors.js'
 import { DeadlineQueue } from './deadline.js'
 import type { RedisConnectionInput } from './redis-client.js'
 import { openConnection, type Connection } from './redis-connection.js'
+import { isShardChannel } from './redis-shard-channels.js'
+import { SubscriptionParts } from './subscription-parts.js'
 import type {
   ScriptCall,
   ScriptReply,
@@ -35,7 +37,7 @@ export class RedisStore implements Store {
   readonly #deadlines: DeadlineQueue
   readonly #shas = new Map<StoreScript, string>()
   readonly #channels = new Map<string, Set<(message: string) => void>>()
-  readonly #stateListeners = new Set<(state: SubscriptionState) => void>()
+  readonly #subscription = new SubscriptionParts()
   // Calls made before the first connection, waiting for it within their deadline.
   // (start it, drop it)
   readonly #beforeFirst = new Map<() => void, () => void>()
@@ -46,9 +48,7 @@ export class RedisStore implements Store {
     this.#connection = openConnection(input, {
       commandTimeoutMs: options.commandTimeoutMs,
       onError: options.onError,
-      onSubscriberState: (state) => {
-        for (const listener of this.#stateListeners) listener(state)
-      },
+      onSubscriberState: (state) => this.#subscription.set('classic', state === 'restored'),
     })
     void this.#connection.firstReady.then(() => {
       this.#everReady = true
@@ -118,9 +118,15 @@ export class RedisStore implements Store {
   }
 
   publish(channel: string, message: string): Promise<void> {
+    const command = isShardChannel(channel) ? 'SPUBLISH' : 'PUBLISH'
     return this.#call('publish', async () => {
-      await this.#send(['PUBLISH', channel, message], channel)
+      await this.#send([command, channel, message], channel)
     })
+  }
+
+  /** On a Redis 7 cluster, once subscribed: the shard channel of `key`'s slot (Store#noticeChannel). */
+  noticeChannel(channel: string, key: string): string {
+    return this.#connection.shards?.channelFor(channel, key) ?? channel
   }
 
   async subscribe(
@@ -129,22 +135,26 @@ export class RedisStore implements Store {
     onState?: (state: SubscriptionState) => void,
   ): Promise<Unsubscribe> {
     let listeners = this.#channels.get(channel)
+    const fanOut = (message: string): void => {
+      for (const each of listeners ?? []) each(message)
+    }
     if (listeners === undefined) {
       listeners = new Set()
       this.#channels.set(channel, listeners)
-      const fanOut = (message: string): void => {
-        for (const each of listeners ?? []) each(message)
-      }
       // Subscribing waits for the connection (it may come up later); node-redis resubscribes
       // by itself after every reconnect.
       const subscriber = await this.#connection.subscriber()
       await subscriber.subscribe(channel, fanOut)
     }
+    // Again on every call until it works: a call that failed here is retried by the bus.
+    await this.#connection.shards?.subscribe(channel, fanOut, (up) =>
+      this.#subscription.set('shards', up),
+    )
     listeners.add(listener)
-    if (onState !== undefined) this.#stateListeners.add(onState)
+    if (onState !== undefined) this.#subscription.listeners.add(onState)
     return () => {
       listeners.delete(listener)
-      if (onState !== undefined) this.#stateListeners.delete(onState)
+      if (onState !== undefined) this.#subscription.listeners.delete(onState)
       return Promise.resolve()
     }
   }
@@ -169,7 +179,7 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.#channels.clear()
-    this.#stateListeners.clear()
+    this.#subscription.listeners.clear()
     for (const drop of [...this.#beforeFirst.values()]) drop()
     await this.#connection.close()
     this.#deadlines.close()

@@ -115,8 +115,15 @@ export interface Store {
   scan(pattern: string): AsyncIterable<string[]>
   /** Run scripts, all in one round trip, in order. */
   run(calls: readonly ScriptCall[]): Promise<ScriptReply[]>
-  /** Publish a message on a channel. */
+  /** Publish a message on a channel (a channel `noticeChannel` returned included). */
   publish(channel: string, message: string): Promise<void>
+  /**
+   * The channel to publish a notice about `key` on, for subscribers of `channel`: a store spread
+   * over shards may give one that costs only the shard of `key` (Redis 7 sharded pub/sub, one
+   * shard channel per slot), which scripts touching `key` can publish on. Its `subscribe` of
+   * `channel` then hears those too. Absent, or `channel` itself: notices go to `channel`.
+   */
+  noticeChannel?(channel: string, key: string): string
   /**
    * Subscribe to a channel; the listener gets every message published on it. `onState` hears
    * when the subscription is lost and restored after it started (a store that cannot lose it

@@ -8,15 +8,16 @@ import type { ScriptCall, ScriptReply } from '../../src/store/store.js'
 const keyspace = new Keyspace('unit')
 const bus = {
   channel: 'unit:bus',
+  channelFor: () => 'unit:bus',
   frame: (_type: string, key: string) => ({ head: 'head:', tail: `:${key}` }),
 } as unknown as Bus
 const context = { bus, keyspace, fenceGraceMs: 1_000 } as unknown as LuaCallContext
 const entries = (n: number): EntryKeys[] =>
   Array.from({ length: n }, (_, i) => keyspace.entry('ns', `k${i}`))
 
-/** The value keys a batch call carries (from the fourth argument, every 2nd, or 3rd with a channel). */
+/** The value keys a batch call carries (from the fourth argument, every 2nd, or 4th with notices). */
 function valuesOf(call: ScriptCall): string[] {
-  const stride = call.args[1] === '' ? 2 : 3
+  const stride = call.args[1] === '' ? 2 : 4
   return call.args.filter((_, i) => i >= 3 && (i - 3) % stride === 0).map(String)
 }
 
@@ -46,7 +47,15 @@ describe('BatchRemoval', () => {
     expect(removed).to.equal(250)
     expect(batches.map((b) => b.length)).to.deep.equal([BATCH_ENTRIES, BATCH_ENTRIES, 50])
     expect(seen[0]?.keys).to.deep.equal([entries(1)[0]?.value])
-    expect(seen[0]?.args.slice(0, 3)).to.deep.equal(['1000', 'unit:bus', 'head:'])
+    expect(seen[0]?.args.slice(0, 3)).to.deep.equal(['1000', '1', 'head:'])
+    // Each entry carries its own channel (a shard channel of its slot on a cluster) and tail.
+    const first = entries(1)[0]!
+    expect(seen[0]?.args.slice(3, 7)).to.deep.equal([
+      first.value,
+      first.fence,
+      'unit:bus',
+      ':' + first.value,
+    ])
   })
 
   it('sends the entries a node skipped again, in a new batch of their own', async () => {

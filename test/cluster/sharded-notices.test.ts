@@ -1,0 +1,157 @@
+import { expect } from 'chai'
+import { createClient } from 'redis'
+import type { Cache } from '../../src/index.js'
+import { keySlot } from '../../src/store/redis-slot.js'
+import { nextEvent } from '../support/events.js'
+import { LocalCluster, type ClusterNode } from '../support/local-cluster.js'
+import { uniquePrefix } from '../support/redis.js'
+import { ClusterInstances } from './instances.js'
+
+/**
+ * Notices on shard channels (issue 14): on a Redis 7 cluster every notice is published with
+ * SPUBLISH on a channel of its key's slot, so it costs that shard only (a classic PUBLISH is
+ * forwarded to every node of the cluster), and each instance's subscriber follows its slots
+ * through a migration and a failover, treating the gap as lost notices.
+ */
+describe('Redis Cluster: notices on shard channels', function () {
+  this.timeout(120_000)
+  let cluster: LocalCluster
+  const opened = new ClusterInstances()
+
+  before(async () => {
+    cluster = await LocalCluster.start({
+      masters: 3,
+      replicas: 1,
+      nodeTimeoutMs: 1_000,
+      requireFullCoverage: false,
+    })
+  })
+  after(async () => {
+    await opened.close()
+    await cluster.stop()
+  })
+
+  /** Two instances with an L1 tier, subscribed. */
+  async function pair(): Promise<[Cache, Cache]> {
+    const prefix = uniquePrefix('shard')
+    const both = await Promise.all([0, 1].map(() => opened.open(cluster, { prefix, l1: {} })))
+    await Promise.all(both.map((cache) => cache.ready()))
+    return both as [Cache, Cache]
+  }
+
+  /** B holds `key` in its L1 tier (computed by A, read by B). */
+  async function heldByB(a: Cache, b: Cache, key: string, value: string): Promise<void> {
+    await a.cacheFn(key, () => value, { ttl: '10m' })
+    expect(await b.cacheFn(key, () => 'never', { ttl: '10m' })).to.equal(value)
+  }
+
+  /** The next remote L1 eviction of `count` entries at `cache`. */
+  const remoteEviction = (cache: Cache): Promise<unknown> =>
+    nextEvent(cache, 'l1:evict', (e) => e.reason === 'remote' && e.count === 1, 10_000)
+
+  it('publishes each notice on its shard only: no node forwards a classic PUBLISH', async () => {
+    const [a, b] = await pair()
+    const keys = await cluster.keysOnEveryMaster(
+      (i) => `spread-${i}`,
+      (key) => `{default:${key}}`,
+    )
+    for (const key of keys) await heldByB(a, b, key, `v-${key}`)
+    const before = await busStats(cluster.nodes)
+    for (const key of keys) {
+      const evicted = remoteEviction(b)
+      await a.invalidate({ key })
+      await evicted
+    }
+    const after = await busStats(cluster.nodes)
+    const sent = after.map((stats, i) => ({
+      classic: stats.classic - before[i]!.classic,
+      shard: stats.shard - before[i]!.shard,
+    }))
+    expect(sent.map((s) => s.classic)).to.deep.equal([0, 0, 0, 0, 0, 0], 'no classic PUBLISH')
+    // Each master forwards its own notices to its one replica, and nothing else does.
+    const masters = await Promise.all(keys.map((key) => cluster.masterOf(`{default:${key}}`)))
+    for (const [i, node] of cluster.nodes.entries()) {
+      const expected = masters.includes(node) ? 1 : 0
+      expect(sent[i]!.shard, `node ${node.server.port}`).to.equal(expected)
+    }
+  })
+
+  it('follows a slot migration: nothing B held is served after A invalidates it on the new master', async () => {
+    const [a, b] = await pair()
+    const key = 'moving'
+    const sibling = sameSlotKey(`{default:${key}}`, (i) => `sibling-${i}`)
+    await heldByB(a, b, key, 'old')
+    await heldByB(a, b, sibling, 'old-sibling')
+    const owner = await cluster.masterOf(`{default:${key}}`)
+    const target = await otherMaster(cluster, owner)
+    const resubscribed = nextEvent(b, 'l1:evict', (e) => e.reason === 'resubscribed', 20_000)
+    await cluster.migrateSlot(`{default:${key}}`, target)
+    // Published on the new master, whose shard channel B may not hear yet: B must not serve
+    // its L1 copy either way (it heard the notice, or it knows it could have missed one).
+    await a.invalidate({ key })
+    expect(await b.cacheFn(key, () => 'new', { ttl: '10m' })).to.equal('new')
+    await resubscribed
+    // Subscribed at the new master again: its notices reach B.
+    await heldByB(a, b, sibling, 'old-sibling')
+    const evicted = remoteEviction(b)
+    await a.invalidate({ key: sibling })
+    await evicted
+    expect(await b.cacheFn(sibling, () => 'new-sibling', { ttl: '10m' })).to.equal('new-sibling')
+  })
+
+  it('follows a failover: once the replica is promoted, B hears the new master', async () => {
+    const [a, b] = await pair()
+    const key = 'failing'
+    const victim = await cluster.masterOf(`{default:${key}}`)
+    await heldByB(a, b, key, 'before')
+    const lost = nextEvent(b, 'l1:evict', (e) => e.reason === 'unsubscribed', 20_000)
+    await victim.server.stop()
+    await lost
+    await nextEvent(b, 'l1:evict', (e) => e.reason === 'resubscribed', 30_000)
+    expect((await cluster.masterOf(`{default:${key}}`)).server.port).to.not.equal(
+      victim.server.port,
+    )
+    // The value was replicated before the kill: the promoted replica still has it.
+    await heldByB(a, b, key, 'before')
+    const evicted = remoteEviction(b)
+    await a.invalidate({ key })
+    await evicted
+    expect((await b.health()).subscriber.up).to.equal(true)
+  })
+})
+
+/** Classic and shard pub/sub messages each node has sent on the cluster bus so far. */
+async function busStats(
+  nodes: readonly ClusterNode[],
+): Promise<{ classic: number; shard: number }[]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const client = createClient({ url: node.server.url })
+      await client.connect()
+      try {
+        const info = await client.sendCommand<string>(['CLUSTER', 'INFO'])
+        const count = (name: string): number =>
+          Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? '0')
+        return {
+          classic: count('cluster_stats_messages_publish_sent'),
+          shard: count('cluster_stats_messages_publishshard_sent'),
+        }
+      } finally {
+        await client.close()
+      }
+    }),
+  )
+}
+
+/** A cache key whose Redis hash tag falls in the same slot as `redisKey`. */
+function sameSlotKey(redisKey: string, name: (i: number) => string): string {
+  const slot = keySlot(redisKey)
+  for (let i = 0; ; i++) if (keySlot(`{default:${name(i)}}`) === slot) return name(i)
+}
+
+async function otherMaster(cluster: LocalCluster, owner: ClusterNode): Promise<ClusterNode> {
+  for (let i = 0; ; i++) {
+    const master = await cluster.masterOf(`{probe-${i}}`)
+    if (master !== owner) return master
+  }
+}
