@@ -99,6 +99,24 @@ describe('Redis Cluster: notices on shard channels', function () {
     expect(await b.cacheFn(sibling, () => 'new-sibling', { ttl: '10m' })).to.equal('new-sibling')
   })
 
+  it('reports a killed subscriber connection as lost notices, and subscribes again', async () => {
+    const [a, b] = await pair()
+    const key = 'killed'
+    await heldByB(a, b, key, 'held')
+    const master = await cluster.masterOf(`{default:${key}}`)
+    const lost = nextEvent(b, 'l1:evict', (e) => e.reason === 'unsubscribed', 10_000)
+    const back = nextEvent(b, 'l1:evict', (e) => e.reason === 'resubscribed', 10_000)
+    await killPubSubClients(master)
+    // B's L1 copy is dropped as the connection goes (a notice may have been missed) ...
+    expect((await lost).count).to.be.at.least(1)
+    await back
+    // ... and the notices of that master reach it again on its new connection.
+    await heldByB(a, b, key, 'held')
+    const evicted = remoteEviction(b)
+    await a.invalidate({ key })
+    await evicted
+  })
+
   it('follows a failover: once the replica is promoted, B hears the new master', async () => {
     const [a, b] = await pair()
     const key = 'failing'
@@ -141,6 +159,17 @@ async function busStats(
       }
     }),
   )
+}
+
+/** Close every pub/sub connection of `node` (as a proxy or the server dropping them would). */
+async function killPubSubClients(node: ClusterNode): Promise<void> {
+  const client = createClient({ url: node.server.url })
+  await client.connect()
+  try {
+    await client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
+  } finally {
+    await client.close()
+  }
 }
 
 /** A cache key whose Redis hash tag falls in the same slot as `redisKey`. */
