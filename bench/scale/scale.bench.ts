@@ -6,6 +6,7 @@ import { getManyCurve } from './get-many-rows.js'
 import { printExponents, type Curve } from './growth.js'
 import { namespaceCurve, tagCurve } from './invalidation-rows.js'
 import { memoryCurve } from './memory-rows.js'
+import { noticeCurve } from './notice-rows.js'
 import { processMemoryCurves } from './process-memory-rows.js'
 import { configureSlowlog, type Raw } from './slowlog.js'
 
@@ -15,11 +16,12 @@ import { configureSlowlog, type Raw } from './slowlog.js'
  * 1M entries (and the longest single Redis command, from SLOWLOG), tag invalidation of 1k /
  * 10k / 100k, getMany of 10 / 100 / 1,000 keys, Redis memory per 1 KB entry, the L1 tier's and
  * the stats' memory after 10k / 100k / 1M keys, and hits on a Redis Cluster against the
- * single server at concurrency 1 / 8 / 64.
+ * single server at concurrency 1 / 8 / 64, and the cluster-bus messages a notice costs on
+ * clusters of 3 / 6 / 9 masters (shard channels against a classic PUBLISH).
  *
  * BENCH_SCALE_SIZES ("10000,100000,1000000") sets the namespace curve's sizes;
  * BENCH_SCALE_FACTOR (0.1 for a quick run) scales every size curve; BENCH_SCALE_CURVES
- * ("namespace,tags,getMany,memory,heap,cluster") runs only the curves named.
+ * ("namespace,tags,getMany,memory,heap,cluster,notices") runs only the curves named.
  */
 export async function scaleBench(url: string): Promise<Curve[]> {
   const raw: Raw = createClient({ url })
@@ -37,6 +39,7 @@ export async function scaleBench(url: string): Promise<Curve[]> {
     if (runs('memory')) curves.push(await memoryCurve(raw, cache))
     if (runs('heap')) curves.push(...(await processMemoryCurves(url, raw)))
     if (runs('cluster')) curves.push(await clusterHitsCurve(url))
+    if (runs('notices')) curves.push(await noticeCurve())
   } finally {
     await cache.close()
     raw.destroy()
