@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Cache } from '../../src/index.js'
-import { LocalCluster } from '../support/local-cluster.js'
-import { ClusterInstances } from './instances.js'
+import type { LocalCluster } from '../support/local-cluster.js'
+import { ClusterInstances, useFailoverCluster } from './instances.js'
 import { uniquePrefix } from '../support/redis.js'
 
 /** One cacheFn call as its caller saw it. */
@@ -25,21 +25,11 @@ const BOUND_SLACK_MS = 400
  */
 describe('Redis Cluster: failover under load', function () {
   this.timeout(90_000)
-  let cluster: LocalCluster
   const opened = new ClusterInstances()
-
-  before(async () => {
-    cluster = await LocalCluster.start({
-      masters: 3,
-      replicas: 1,
-      nodeTimeoutMs: 1_000,
-      // As a cache cluster runs: the healthy masters keep serving while one slot range has none.
-      requireFullCoverage: false,
-    })
-  })
-  after(async () => {
-    await opened.close()
-    await cluster.stop()
+  const started = useFailoverCluster(opened)
+  let cluster: LocalCluster
+  before(() => {
+    cluster = started()
   })
 
   /** The health status once it is `ok`, or the last one seen after `withinMs`. */

@@ -3,9 +3,10 @@ import { createClient } from 'redis'
 import type { Cache } from '../../src/index.js'
 import { keySlot } from '../../src/store/redis-slot.js'
 import { nextEvent } from '../support/events.js'
-import { LocalCluster, type ClusterNode } from '../support/local-cluster.js'
+import type { LocalCluster } from '../support/local-cluster.js'
+import { type ClusterNode } from '../support/local-cluster.js'
 import { uniquePrefix } from '../support/redis.js'
-import { ClusterInstances } from './instances.js'
+import { ClusterInstances, useFailoverCluster } from './instances.js'
 
 /**
  * Notices on shard channels (issue 14): on a Redis 7 cluster every notice is published with
@@ -15,20 +16,11 @@ import { ClusterInstances } from './instances.js'
  */
 describe('Redis Cluster: notices on shard channels', function () {
   this.timeout(120_000)
-  let cluster: LocalCluster
   const opened = new ClusterInstances()
-
-  before(async () => {
-    cluster = await LocalCluster.start({
-      masters: 3,
-      replicas: 1,
-      nodeTimeoutMs: 1_000,
-      requireFullCoverage: false,
-    })
-  })
-  after(async () => {
-    await opened.close()
-    await cluster.stop()
+  const started = useFailoverCluster(opened)
+  let cluster: LocalCluster
+  before(() => {
+    cluster = started()
   })
 
   /** Two instances with an L1 tier, subscribed. */
