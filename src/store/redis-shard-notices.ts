@@ -78,6 +78,8 @@ async function everyMasterHasShardChannels(
   cluster: RedisCluster,
   timeoutMs: number,
 ): Promise<boolean> {
+  // Before the cluster's first slot map there is nothing to ask: try again later.
+  if (cluster.masters.length === 0) throw new Error('the cluster has no known master yet')
   const versions = Promise.all(
     cluster.masters.map(async (master) => {
       const node = await cluster.nodeClient(master)
