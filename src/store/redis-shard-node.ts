@@ -91,8 +91,12 @@ export class ShardNode {
       const base = await cluster.nodeClient(master)
       if (gone()) throw new Error('abandoned')
       const client = (this.#attempt = base.duplicate() as RedisClient)
+      let wasReady = false
+      client.on('ready', () => (wasReady = true))
       client.on('error', (error: Error) => {
-        if (!gone()) events.onError(error)
+        // A failed connection attempt is reported by the subscriber (once until it works: it
+        // retries every 100 ms); a live connection that drops is reported here.
+        if (!gone() && wasReady) events.onError(error)
         if (!client.isReady) events.onLost()
       })
       client.on('reconnecting', events.onLost)
