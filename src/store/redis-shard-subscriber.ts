@@ -1,6 +1,7 @@
 import { withDeadline } from './deadline.js'
 import type { RedisCluster } from './redis-client.js'
 import { shardChannel } from './redis-shard-channels.js'
+import { migrationWatch } from './redis-shard-migrations.js'
 import { ShardNode } from './redis-shard-node.js'
 import { keySlot, SLOT_COUNT } from './redis-slot.js'
 
@@ -17,7 +18,9 @@ import { keySlot, SLOT_COUNT } from './redis-slot.js'
  *   left to resubscribe by itself, and its slots are subscribed again on a new one;
  * - a slot the server says moved away (`sharded-channel-moved`, as a migration ends);
  * - a slot map that names another master than the one subscribed (a failover), checked every
- *   `WATCH_INTERVAL_MS` and after every failure.
+ *   `WATCH_INTERVAL_MS` and after every failure;
+ * - a slot that a master reports migrating or importing (`redis-shard-migrations.ts`), asked at
+ *   most every `WATCH_INTERVAL_MS`.
  */
 
 /** How often the slot map is compared with the subscriptions, in ms. */
@@ -54,9 +57,11 @@ export class ShardSubscriber {
   #closed = false
   #round: Promise<boolean> | undefined
   #timer: NodeJS.Timeout | undefined
+  readonly #migrating: () => Promise<ReadonlySet<number> | undefined>
 
   constructor(deps: ShardSubscriberDeps) {
     this.#deps = deps
+    this.#migrating = migrationWatch(deps.cluster, deps.timeoutMs, WATCH_INTERVAL_MS)
   }
 
   /** Whether every slot's channel is subscribed at its current master. */
@@ -96,6 +101,8 @@ export class ShardSubscriber {
 
   async #sync(): Promise<boolean> {
     if (this.#closed) return false
+    // Asked alongside the round (a master that does not answer must not hold it up).
+    const migrating = this.#migrating()
     const masters = this.#deps.cluster.slots
     const wanted = new Map<string, number[]>()
     let covered = true
@@ -115,8 +122,10 @@ export class ShardSubscriber {
     const done = await withDeadline('subscribe', this.#deps.timeoutMs, Promise.all(rounds), fail)
       .then((results) => results.every(Boolean))
       .catch(() => false)
+    // A slot being migrated: notices of its keys already moved go out where nobody listens.
+    const moving = await migrating
     this.#pruneIdle()
-    this.#setUp(covered && done && this.#allAt())
+    this.#setUp(covered && moving?.size === 0 && done && this.#allAt())
     return this.#up
   }
 
