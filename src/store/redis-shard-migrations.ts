@@ -29,6 +29,21 @@ export function migrationWatch(
   }
 }
 
+/**
+ * The slots that were migrating at the last call and are not any more, given what migrates now:
+ * their handover ended, and the server's unsubscribe from the old master may not have reached
+ * the subscriber (node-redis takes it for the reply of a command still pending on that
+ * connection), so the subscriber subscribes them again wherever the slot map says.
+ */
+export function migrationsEnded(): (moving: ReadonlySet<number>) => number[] {
+  let seen: ReadonlySet<number> = new Set()
+  return (moving) => {
+    const ended = [...seen].filter((slot) => !moving.has(slot))
+    seen = moving
+    return ended
+  }
+}
+
 /** The slots every master lists as migrating or importing now. */
 async function migratingSlots(cluster: RedisCluster): Promise<ReadonlySet<number>> {
   const slots = new Set<number>()

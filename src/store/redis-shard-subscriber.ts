@@ -1,7 +1,7 @@
 import { withDeadline } from './deadline.js'
 import type { RedisCluster } from './redis-client.js'
 import { shardChannel } from './redis-shard-channels.js'
-import { migrationWatch } from './redis-shard-migrations.js'
+import { migrationsEnded, migrationWatch } from './redis-shard-migrations.js'
 import { ShardNode } from './redis-shard-node.js'
 import { keySlot, SLOT_COUNT } from './redis-slot.js'
 
@@ -58,6 +58,7 @@ export class ShardSubscriber {
   #round: Promise<boolean> | undefined
   #timer: NodeJS.Timeout | undefined
   readonly #migrating: () => Promise<ReadonlySet<number> | undefined>
+  readonly #migrationsEnded = migrationsEnded()
 
   constructor(deps: ShardSubscriberDeps) {
     this.#deps = deps
@@ -124,8 +125,10 @@ export class ShardSubscriber {
       .catch(() => false)
     // A slot being migrated: notices of its keys already moved go out where nobody listens.
     const moving = await migrating
+    const ended = moving === undefined ? [] : this.#migrationsEnded(moving)
+    for (const slot of ended) this.#moved(shardChannel(this.#deps.channel, slot))
     this.#pruneIdle()
-    this.#setUp(covered && moving?.size === 0 && done && this.#allAt())
+    this.#setUp(covered && moving?.size === 0 && ended.length === 0 && done && this.#allAt())
     return this.#up
   }
 
