@@ -41,8 +41,9 @@ const SLOT_OVERHEAD = 512
  * Epochs (`L1Epochs`, `l1-epochs.ts`): a read or write still in flight when an invalidation
  * drops its key may not put the value it carries back.
  *
- * Lost notices: while the bus's subscription is down, notices from other instances are lost.
- * The tier then empties itself and refuses new slots until the subscription is back, and
+ * Lost notices: while the bus's subscription is down (and before it first came up), notices
+ * from other instances are lost. The tier then empties itself and refuses new slots until the
+ * subscription is back, and
  * empties itself again when it is (a read made during the gap may carry what a lost notice
  * would have dropped).
  */
@@ -55,8 +56,9 @@ export class L1Tier {
 
   readonly #events: CacheEvents
   readonly #epochs = new L1Epochs()
-  // True while the bus's subscription is down: notices are lost, so nothing is kept.
-  #suspended = false
+  // True while the bus's subscription is down, or not up yet: notices are lost, so nothing is
+  // kept (the first 'restored' lifts it).
+  #suspended = true
 
   constructor(settings: L1Settings, bus: Bus, events: CacheEvents) {
     this.#settings = settings

@@ -3,11 +3,28 @@ import type { Bus } from '../../src/bus/bus.js'
 import type { EntryMeta } from '../../src/codec/envelope.js'
 import { CacheEvents } from '../../src/observe/events.js'
 import { L1Tier } from '../../src/entries/l1.js'
+import type { SubscriptionState } from '../../src/store/store.js'
 
-/** The tier alone: a bus that never delivers, entries of a known size. */
+/** The tier alone: a bus subscribed once that never delivers, entries of a known size. */
 function tier(maxBytes: number): L1Tier {
-  const bus = { listen: () => undefined, onSubscription: () => undefined } as unknown as Bus
-  return new L1Tier({ maxBytes, maxTtlMs: 60_000 }, bus, new CacheEvents())
+  return unsubscribedTier(maxBytes).subscribed()
+}
+
+/** The tier on a bus that has not subscribed yet; `subscribed()` brings its subscription up. */
+function unsubscribedTier(maxBytes: number): { l1: L1Tier; subscribed: () => L1Tier } {
+  let report: (state: SubscriptionState) => void = () => undefined
+  const bus = {
+    listen: () => undefined,
+    onSubscription: (listener: (state: SubscriptionState) => void) => (report = listener),
+  } as unknown as Bus
+  const l1 = new L1Tier({ maxBytes, maxTtlMs: 60_000 }, bus, new CacheEvents())
+  return {
+    l1,
+    subscribed: () => {
+      report('restored')
+      return l1
+    },
+  }
 }
 
 const now = 1_000_000
@@ -84,5 +101,16 @@ describe('L1Tier tag drops', () => {
     l1.set('k3', 'n', tagged(['t1']), payload, now, l1.ticket())
     expect(l1.get('k2', now)).to.not.equal(undefined)
     expect(l1.get('k3', now)).to.not.equal(undefined)
+  })
+})
+
+describe('L1Tier before its bus subscribed', () => {
+  it('holds nothing until the subscription is first up (notices could not be heard)', () => {
+    const { l1, subscribed } = unsubscribedTier(3 * SLOT)
+    l1.set('k0', 'n', meta, payload, now)
+    expect(l1.get('k0', now)).to.equal(undefined)
+    subscribed()
+    l1.set('k0', 'n', meta, payload, now)
+    expect(l1.get('k0', now)).to.not.equal(undefined)
   })
 })
