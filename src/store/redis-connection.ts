@@ -10,6 +10,7 @@ import {
   type RedisCluster,
   type RedisConnectionInput,
 } from './redis-client.js'
+import { StoreTimeoutError } from '../errors.js'
 import { keySlot } from './redis-slot.js'
 import { shardNotices, type ShardNotices } from './redis-shard-notices.js'
 import { slotRefresher } from './redis-slot-refresh.js'
@@ -46,6 +47,8 @@ export interface Connection {
   shardOf?(key: string): string | undefined
   /** Notices on shard channels (a cluster only; see `redis-shard-notices.ts`). */
   readonly shards?: ShardNotices
+  /** A call passed its deadline: on a cluster, a master may hang (its slot map is asked for). */
+  timedOut?(): void
 }
 
 /** Open (or wrap) a connection. Never throws for an unreachable server: it keeps retrying. */
@@ -110,7 +113,7 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
   cluster.on('error', settings.onError)
   const options = { ...BUFFERS, timeout: queueTimeout(false, settings) }
   const subscriber = lazySubscriber(() => cluster.duplicate(), settings)
-  const failed = slotRefresher(cluster._slots)
+  const failed = slotRefresher(cluster)
   const shards = shardNotices(cluster, {
     timeoutMs: Math.max(2 * settings.commandTimeoutMs, 1_000),
     onError: settings.onError,
@@ -131,6 +134,7 @@ function clusterConnection(cluster: RedisCluster, settings: ConnectionSettings):
     subscriber: () => subscriber.get(),
     isReady: () => cluster.isReady,
     shardOf: (key) => cluster.slots[keySlot(key)]?.master.address,
+    timedOut: () => failed(new StoreTimeoutError('cluster', settings.commandTimeoutMs)),
     isSubscriberReady: () => subscriber.isReady() && shards.isReady(),
     firstReady: Promise.resolve(),
     shards,

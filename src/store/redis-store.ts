@@ -42,6 +42,7 @@ export class RedisStore implements Store {
   // (start it, drop it)
   readonly #beforeFirst = new Map<() => void, () => void>()
   #everReady = false
+  readonly #timedOut = (): void => this.#connection.timedOut?.()
 
   constructor(input: RedisConnectionInput, options: RedisStoreOptions) {
     this.#deadlines = new DeadlineQueue(options.commandTimeoutMs, toStoreError)
@@ -190,7 +191,9 @@ export class RedisStore implements Store {
   }
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    if (this.#everReady) return this.#deadlines.race(operation, work())
+    // A call past its deadline may wait on a hung node: the connection hears of it.
+    const expired = this.#timedOut
+    if (this.#everReady) return this.#deadlines.race(operation, work(), expired)
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
     // A call whose deadline passes first is dropped, never sent: its caller already failed
@@ -207,7 +210,10 @@ export class RedisStore implements Store {
       }
     })
     this.#beforeFirst.set(start, drop)
-    return this.#deadlines.race(operation, started, drop)
+    return this.#deadlines.race(operation, started, () => {
+      drop()
+      expired()
+    })
   }
 
   async #runScript({ script, keys, args }: ScriptCall): Promise<ScriptReply> {

@@ -221,8 +221,9 @@ export class LocalCluster {
     }
   }
 
+  /** Nodes that answer: running and not paused (a paused node would hang every question). */
   #running(): ClusterNode[] {
-    const running = this.#nodes.filter((node) => node.server.running)
+    const running = this.#nodes.filter((node) => node.server.running && !node.server.paused)
     if (running.length === 0) throw new Error('no cluster node is running')
     return running
   }

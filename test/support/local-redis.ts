@@ -66,6 +66,11 @@ export class LocalRedis implements RedisNode {
     return this.#child !== undefined
   }
 
+  /** Whether the server is stopped by SIGSTOP (running, but answering nothing). */
+  get paused(): boolean {
+    return this.#paused
+  }
+
   async stop(): Promise<void> {
     const child = this.#child
     if (child === undefined) return
