@@ -91,7 +91,11 @@ export function createCache(options: CacheOptions = {}): Cache {
     lock,
     stats,
     health: new HealthProbe({ store, bus, lock, breaker }, resolved.health),
-    closers: [() => lock.close(), () => Promise.resolve(l1?.clear())],
+    closers: [
+      () => lock.close(),
+      () => Promise.resolve(l1?.clear()),
+      () => Promise.resolve(breaker?.clear()),
+    ],
   })
 }
 

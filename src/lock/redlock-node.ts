@@ -104,6 +104,7 @@ export class LockNode {
   }
 
   close(): Promise<void> {
+    this.#breakers?.clear()
     return this.#close()
   }
 

@@ -15,6 +15,9 @@ const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open
 /**
  * A shard's breaker no call has asked for this long is forgotten: its slots moved (a failover
  * promoted a replica, a resharding emptied it), so its state says nothing about the store now.
+ * Forgotten on the lookup path (at most once per this interval, so a lookup stays a map get)
+ * and when the state is read: within twice this time of its last use while calls go on. Never
+ * before its cooldown has passed: an open breaker must not be replaced by a closed one.
  */
 const IDLE_SHARD_MS = 3_000
 
@@ -33,6 +36,8 @@ export class StoreBreakers {
   #wholeUsedAt = 0
   readonly #shards = new Map<string, { breaker: CircuitBreaker; usedAt: number }>()
   readonly #now: () => number
+  #prunedAt = 0
+  readonly #idleMs: number
 
   constructor(
     settings: BreakerSettings,
@@ -42,6 +47,7 @@ export class StoreBreakers {
   ) {
     this.#now = now
     this.#settings = settings
+    this.#idleMs = Math.max(IDLE_SHARD_MS, settings.cooldownMs)
     this.#onChange = onChange
     this.#shardOf = shardOf
     this.#whole = new CircuitBreaker(settings, (state, previous) =>
@@ -52,8 +58,10 @@ export class StoreBreakers {
   /** The breaker for a call about `key` (the shard's), or for a store-wide call (no key). */
   for(key?: string): CircuitBreaker {
     const shard = key === undefined ? undefined : this.#shardOf?.(key)
+    const now = this.#now()
+    if (now - this.#prunedAt >= this.#idleMs) this.#prune(now)
     if (shard === undefined) {
-      this.#wholeUsedAt = this.#now()
+      this.#wholeUsedAt = now
       return this.#whole
     }
     let slot = this.#shards.get(shard)
@@ -64,8 +72,18 @@ export class StoreBreakers {
       slot = { breaker, usedAt: 0 }
       this.#shards.set(shard, slot)
     }
-    slot.usedAt = this.#now()
+    slot.usedAt = now
     return slot.breaker
+  }
+
+  /** The shards whose breakers are kept (asked for lately). */
+  get shards(): readonly string[] {
+    return [...this.#shards.keys()]
+  }
+
+  /** Forget every shard's breaker (closing the cache): none outlives its store. */
+  clear(): void {
+    this.#shards.clear()
   }
 
   /**
@@ -77,10 +95,17 @@ export class StoreBreakers {
     const now = this.#now()
     const wholeIdle = this.#shardOf !== undefined && now - this.#wholeUsedAt > IDLE_SHARD_MS
     let worst: BreakerState = wholeIdle ? 'closed' : this.#whole.state
-    for (const [shard, { breaker, usedAt }] of this.#shards) {
-      if (now - usedAt > IDLE_SHARD_MS) this.#shards.delete(shard)
-      else if (SEVERITY[breaker.state] > SEVERITY[worst]) worst = breaker.state
+    this.#prune(now)
+    for (const { breaker } of this.#shards.values()) {
+      if (SEVERITY[breaker.state] > SEVERITY[worst]) worst = breaker.state
     }
     return worst
+  }
+
+  #prune(now: number): void {
+    this.#prunedAt = now
+    for (const [shard, { usedAt }] of this.#shards) {
+      if (now - usedAt > this.#idleMs) this.#shards.delete(shard)
+    }
   }
 }

@@ -70,4 +70,47 @@ describe('StoreBreakers (per shard on a sharded store)', () => {
     breakers.for('a1').success(breakers.for('a1').allow())
     expect(breakers.state).to.equal('closed')
   })
+
+  it("forgets an idle shard's breaker on the lookup path, without anyone reading the state", () => {
+    let now = 0
+    const breakers = new StoreBreakers(
+      settings,
+      () => undefined,
+      shardOf,
+      () => now,
+    )
+    failTwice(breakers, 'a1')
+    breakers.for('b1')
+    expect(breakers.shards).to.deep.equal(['A', 'B'])
+    // Only B's keys are asked for from here on (A's slots moved to another master).
+    for (let t = 0; t < 10; t++) {
+      now += 1_000
+      breakers.for('b1')
+    }
+    expect(breakers.shards).to.deep.equal(['B'])
+  })
+
+  it('keeps an idle open breaker until its cooldown has passed (a long cooldown outlasts the idle time)', () => {
+    let now = 0
+    const breakers = new StoreBreakers(
+      { threshold: 2, cooldownMs: 10_000 },
+      () => undefined,
+      shardOf,
+      () => now,
+    )
+    failTwice(breakers, 'a1')
+    now += 5_000
+    breakers.for('b1')
+    expect(breakers.shards).to.include('A')
+    expect(breakers.for('a1').allow(), 'still open: its cooldown runs').to.be.below(0)
+  })
+
+  it('clear() forgets every shard breaker (the cache closed)', () => {
+    const breakers = new StoreBreakers(settings, () => undefined, shardOf)
+    failTwice(breakers, 'a1')
+    breakers.for('b1')
+    breakers.clear()
+    expect(breakers.shards).to.deep.equal([])
+    expect(breakers.state).to.equal('closed')
+  })
 })
