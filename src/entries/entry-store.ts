@@ -5,7 +5,7 @@ import type { L1Ticket } from './l1-epochs.js'
 import { beginCalls, deleteCall, noticeCall, tagRegisterCalls, writeCalls } from './lua-calls.js'
 import type { ScriptReply } from '../store/store.js'
 import type { BeginOutcome, EntryStoreDeps, EntryWrite, WriteOutcome } from './entry-store-types.js'
-import { failOpen } from './fail-open.js'
+import { failOpen, failOpenRun } from './fail-open.js'
 
 /**
  * Entry-level operations over the Store: encoding, fenced writes, tag bookkeeping, and the
@@ -85,9 +85,12 @@ export class EntryStore {
     const calls = writes.map((w) => writeCalls(this.#deps, w))
     const flat = calls.flatMap((c) => c.calls)
     const ticket = this.#deps.l1?.ticket()
-    // One untagged entry: its own shard's breaker; anything spanning slots: the store's.
-    const only = writes.length === 1 && writes[0]!.tags.length === 0 ? writes[0]!.keys : undefined
-    const replies = await this.#guard('set', undefined, () => this.#deps.store.run(flat), only)
+    // One entry: its calls count toward the breakers of the shards they go to (the entry's,
+    // its tag sets'); a batch spanning slots: the store's.
+    const replies =
+      writes.length === 1
+        ? await failOpenRun(this.#deps, 'set', flat)
+        : await this.#guard('set', undefined, () => this.#deps.store.run(flat))
     if (replies === undefined) return writes.map(() => ({ status: 'failed' }))
     let index = 0
     return calls.map(({ calls: group, at, bytes, payload }, i) => {
@@ -147,12 +150,8 @@ export class EntryStore {
   ): Promise<BeginOutcome> {
     const calls = beginCalls(this.#deps, keys, now, createdAfter, peek, tags)
     const ticket = this.#deps.l1?.ticket()
-    const replies = await this.#guard(
-      'begin',
-      undefined,
-      () => this.#deps.store.run(calls),
-      tags.length === 0 ? keys : undefined,
-    )
+    // The entry's shard, and its tag sets' shards: a dead master fails only what needs it.
+    const replies = await failOpenRun(this.#deps, 'begin', calls)
     const reply = replies?.[0] as readonly ScriptReply[] | undefined
     if (reply === undefined) return { status: 'failed' }
     const [fence, bytes] = reply
@@ -166,9 +165,7 @@ export class EntryStore {
   /** Renew a computation's tag registrations (see `begin`); resolves true once renewed. */
   async register(keys: EntryKeys, tags: readonly string[]): Promise<boolean> {
     const calls = tagRegisterCalls(this.#deps, keys, tags)
-    return (
-      (await this.#guard('register', undefined, () => this.#deps.store.run(calls))) !== undefined
-    )
+    return (await failOpenRun(this.#deps, 'register', calls)) !== undefined
   }
 
   /**

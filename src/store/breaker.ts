@@ -71,6 +71,18 @@ export class CircuitBreaker {
     return this.#epoch
   }
 
+  /**
+   * Whether `allow()` would admit a call now; claims nothing (a call spanning several breakers
+   * asks each before taking any ticket, so a refusal leaves no probe slot taken).
+   */
+  admits(): boolean {
+    if (this.#state === 'closed') return true
+    if (this.#state === 'open' && this.#now() - this.#openedAt < this.#settings.cooldownMs) {
+      return false
+    }
+    return !this.#probing
+  }
+
   /** Report a successful call, with the ticket `allow()` gave it. */
   success(ticket: BreakerTicket): void {
     if (ticket !== this.#epoch) return

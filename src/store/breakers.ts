@@ -25,8 +25,9 @@ const IDLE_SHARD_MS = 3_000
  * The store's circuit breakers. On a store of one server, one breaker. On a store spread over
  * shards (Redis Cluster masters), a call about one key counts toward the breaker of the shard
  * holding it: a dead master's keys fail fast while the healthy masters keep serving (with one
- * breaker, a dead master would make the cache skip Redis for every key). Calls spanning shards
- * (batches, tag sets) count toward the store-wide breaker.
+ * breaker, a dead master would make the cache skip Redis for every key). Script calls spanning
+ * shards (a tagged entry) are split by shard (`split`); batches and tag invalidations count
+ * toward the store-wide breaker.
  */
 export class StoreBreakers {
   readonly #settings: BreakerSettings
@@ -74,6 +75,22 @@ export class StoreBreakers {
     }
     slot.usedAt = now
     return slot.breaker
+  }
+
+  /**
+   * The breakers for calls about `keys` (each call's first key), with the indexes of the calls
+   * each one counts: a call spanning shards (a tagged entry: its key and its tag sets) is split
+   * so that each part counts toward the breaker of the shard it goes to. Without shards, one.
+   */
+  split(keys: readonly (string | undefined)[]): Map<CircuitBreaker, number[]> {
+    const groups = new Map<CircuitBreaker, number[]>()
+    keys.forEach((key, index) => {
+      const breaker = this.for(key)
+      const group = groups.get(breaker)
+      if (group === undefined) groups.set(breaker, [index])
+      else group.push(index)
+    })
+    return groups
   }
 
   /** The shards whose breakers are kept (asked for lately). */

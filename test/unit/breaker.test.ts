@@ -119,4 +119,17 @@ describe('CircuitBreaker: late results (issue 12, examine)', () => {
     breaker.failure(breaker.allow())
     expect(breaker.state).to.equal('closed')
   })
+
+  it('admits() says what allow() would answer, and claims nothing', () => {
+    expect(breaker.admits()).to.equal(true)
+    for (let i = 0; i < 3; i++) breaker.failure(breaker.allow())
+    expect(breaker.admits(), 'open, cooling down').to.equal(false)
+    now = 100
+    expect(breaker.admits(), 'the probe slot is free').to.equal(true)
+    expect(breaker.state, 'asking did not move it to half-open').to.equal('open')
+    const probe = breaker.allow()
+    expect(breaker.admits(), 'the probe is out').to.equal(false)
+    breaker.success(probe)
+    expect(breaker.admits()).to.equal(true)
+  })
 })
