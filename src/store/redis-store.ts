@@ -192,8 +192,7 @@ export class RedisStore implements Store {
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
     // A call past its deadline may wait on a hung node: the connection hears of it.
-    const expired = this.#timedOut
-    if (this.#everReady) return this.#deadlines.race(operation, work(), expired)
+    if (this.#everReady) return this.#deadlines.race(operation, work(), this.#timedOut)
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
     // A call whose deadline passes first is dropped, never sent: its caller already failed
@@ -210,10 +209,7 @@ export class RedisStore implements Store {
       }
     })
     this.#beforeFirst.set(start, drop)
-    return this.#deadlines.race(operation, started, () => {
-      drop()
-      expired()
-    })
+    return this.#deadlines.race(operation, started, drop)
   }
 
   async #runScript({ script, keys, args }: ScriptCall): Promise<ScriptReply> {
