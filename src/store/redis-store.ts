@@ -191,7 +191,6 @@ export class RedisStore implements Store {
   }
 
   #call<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    // A call past its deadline may wait on a hung node: the connection hears of it.
     if (this.#everReady) return this.#deadlines.race(operation, work(), this.#timedOut)
     // Until the first connection is up, wait for it (within the deadline) instead of failing:
     // the offline queue is disabled, so commands sent before that would be refused outright.
