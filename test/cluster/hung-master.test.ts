@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Cache } from '../../src/index.js'
-import { LocalCluster } from '../support/local-cluster.js'
-import { ClusterInstances } from './instances.js'
+import type { LocalCluster } from '../support/local-cluster.js'
+import { ClusterInstances, useFailoverCluster } from './instances.js'
 import { uniquePrefix } from '../support/redis.js'
 
 /** One cacheFn call as its caller saw it. */
@@ -31,26 +31,17 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 describe('Redis Cluster: a hung master (SIGSTOP) under load', function () {
   this.timeout(90_000)
-  let cluster: LocalCluster
   const opened = new ClusterInstances()
-
-  before(async () => {
-    cluster = await LocalCluster.start({
-      masters: 3,
-      replicas: 1,
-      nodeTimeoutMs: 1_000,
-      requireFullCoverage: false,
-    })
-  })
-  after(async () => {
-    await opened.close()
-    await cluster.stop()
+  const started = useFailoverCluster(opened)
+  let cluster: LocalCluster
+  before(() => {
+    cluster = started()
   })
 
   /** When a node other than `victim` serves `key` as master (polled), or Infinity. */
   async function promotion(key: string, victim: unknown, withinMs: number): Promise<number> {
-    const started = performance.now()
-    while (performance.now() - started < withinMs) {
+    const since = performance.now()
+    while (performance.now() - since < withinMs) {
       const owner = await cluster.masterOf(key).catch(() => undefined)
       if (owner !== undefined && owner !== victim) return performance.now()
       await delay(50)
