@@ -3,6 +3,7 @@ import { StoreError, StoreTimeoutError } from '../errors.js'
 import { DeadlineQueue } from './deadline.js'
 import type { RedisConnectionInput } from './redis-client.js'
 import { openConnection, type Connection } from './redis-connection.js'
+import { scanPages } from './redis-scan.js'
 import { isShardChannel } from './redis-shard-channels.js'
 import { SubscriptionParts } from './subscription-parts.js'
 import type {
@@ -23,8 +24,6 @@ export interface RedisStoreOptions {
   /** Receives connection-level errors (reconnects, socket timeouts). */
   onError: (error: Error) => void
 }
-
-const SCAN_COUNT = '1000'
 
 /**
  * The Store on node-redis: binary-safe values, one round trip for multi-key operations,
@@ -100,17 +99,10 @@ export class RedisStore implements Store {
     })
   }
 
+  /** SCAN each master in turn, reading one page ahead (`scanPages`). */
   async *scan(pattern: string): AsyncIterable<string[]> {
     for (const target of this.#connection.scanTargets()) {
-      let cursor = '0'
-      do {
-        const reply = await this.#call('scan', () =>
-          target(['SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT]),
-        )
-        const [next, keys] = reply as [Buffer, Buffer[]]
-        cursor = next.toString()
-        if (keys.length > 0) yield keys.map((key) => key.toString('utf8'))
-      } while (cursor !== '0')
+      yield* scanPages(pattern, (args) => this.#call('scan', () => target(args)))
     }
   }
 
