@@ -1,7 +1,8 @@
 import { InvalidationError, InvalidKeyError } from '../errors.js'
 import type { CacheEvents } from '../observe/events.js'
 import type { InvalidationOps } from './invalidation-ops.js'
-import { checkTag, type EntryKeys, type Keyspace } from './keyspace.js'
+import { checkTag, type Keyspace } from './keyspace.js'
+import { scanAndRemove } from './scan-removal.js'
 
 /** What to invalidate. */
 export type InvalidateTarget =
@@ -143,48 +144,16 @@ export class Invalidator {
   }
 
   /**
-   * SCAN for value and fence keys, delete the entries found (new fences, no notice per key) in
-   * batches, then announce the namespace as cleared (other instances drop it from L1). The
-   * removal of one page runs while the next page is read: one removal in flight at a time.
+   * Remove every entry a SCAN pattern finds (`scanAndRemove`: batches, each entry with a new
+   * fence), then announce the namespace as cleared (other instances drop it from L1).
    */
   async #scanAndRemove(namespace: string, pattern: string): Promise<number> {
     this.#deps.ops.dropNamespace(namespace)
-    let removed = 0
-    let pending: Promise<void> = Promise.resolve()
-    try {
-      for await (const names of this.#deps.ops.scan(pattern)) {
-        const batch = this.#entriesOf(names)
-        await pending
-        pending = this.#deps.ops.removeEntries(batch, false).then((n) => {
-          removed += n
-        })
-      }
-    } finally {
-      // Never leave a removal running unobserved (its failure is the invalidation's).
-      await pending.catch(() => undefined)
-    }
-    await pending
+    const removed = await scanAndRemove(this.#deps.ops, this.#deps.keyspace, pattern)
     // Again at the end: reads made during the scan may have refilled L1 with old values.
     this.#deps.ops.dropNamespace(namespace)
     await this.#deps.ops.announceCleared(namespace)
     return removed
-  }
-
-  /**
-   * The entries named in one SCAN page, each once (value and fence of one entry). Dedupe stays
-   * within a page: a repeat across pages deletes nothing and counts 0, and memory stays bounded
-   * on huge namespaces.
-   */
-  #entriesOf(names: readonly string[]): EntryKeys[] {
-    const seen = new Set<string>()
-    const batch: EntryKeys[] = []
-    for (const name of names) {
-      const entry = this.#deps.keyspace.entryOf(name)
-      if (entry === undefined || seen.has(entry.value)) continue
-      seen.add(entry.value)
-      batch.push(entry)
-    }
-    return batch
   }
 
   /** Run one invalidation: count it when it took effect, reject when it could not. */
