@@ -21,6 +21,14 @@ export interface Timed {
   readonly over10ms: number
   /** The command that took most server time in all, with its calls and mean µs per call. */
   readonly busiest: string
+  /** CPU time the server used meanwhile (INFO cpu, user + sys), ms: less skewed by load. */
+  readonly serverCpuMs: number
+}
+
+async function serverCpuMs(raw: Raw): Promise<number> {
+  const info = await raw.info('cpu')
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1])
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000
 }
 
 async function commandStats(raw: Raw): Promise<Map<string, { calls: number; usec: number }>> {
@@ -42,9 +50,11 @@ function busiest(stats: Map<string, { calls: number; usec: number }>): string {
 export async function timedWithSlowlog(raw: Raw, work: () => Promise<unknown>): Promise<Timed> {
   await raw.sendCommand(['SLOWLOG', 'RESET'])
   await raw.configResetStat()
+  const cpuBefore = await serverCpuMs(raw)
   const started = performance.now()
   await work()
   const ms = performance.now() - started
+  const cpu = (await serverCpuMs(raw)) - cpuBefore
   const stats = await commandStats(raw)
   const log = await raw.sendCommand<unknown[][]>(['SLOWLOG', 'GET', '-1'])
   let [longestUs, longestName, over10ms] = [0, 'none', 0]
@@ -55,7 +65,7 @@ export async function timedWithSlowlog(raw: Raw, work: () => Promise<unknown>): 
     if (us > 10_000) over10ms++
     if (us > longestUs) [longestUs, longestName] = [us, name]
   }
-  return { ms, longestUs, longestName, over10ms, busiest: busiest(stats) }
+  return { ms, longestUs, longestName, over10ms, busiest: busiest(stats), serverCpuMs: cpu }
 }
 
 /** Print the longest single command of both sides (SLOWLOG keeps those over 1 ms). */
@@ -68,7 +78,9 @@ export function printLongest(scenario: string, ours: Timed, theirs: Timed, limit
       : `${t.longestUs} µs (${t.longestName}; ${t.over10ms} over 10 ms)`
   console.log(
     `${scenario}: longest Redis command ${show(ours)}${verdict}; baseline ${show(theirs)}\n` +
-      `  most server time: herdlock ${ours.busiest}; baseline ${theirs.busiest}`,
+      `  most server time: herdlock ${ours.busiest}; baseline ${theirs.busiest}\n` +
+      `  server CPU: herdlock ${ours.serverCpuMs.toFixed(0)} ms, baseline ` +
+      `${theirs.serverCpuMs.toFixed(0)} ms (${(ours.serverCpuMs / theirs.serverCpuMs).toFixed(2)}x)`,
   )
 }
 

@@ -11,9 +11,11 @@ export const PAGES_IN_FLIGHT = 2
 
 /**
  * Entries one namespace or pattern invalidation remembers as removed, so that meeting their
- * other key later in the SCAN costs nothing (note S1: a third of the work without it). At
- * most ~110 bytes each while the invalidation runs (~28 MiB at the cap); beyond the cap the
- * other key is removed again, which is what happened to every entry before.
+ * other key later in the SCAN costs nothing (BENCHMARKS.md note S1: a third of the work
+ * without it). Each costs ~40 bytes plus its value key's name, only while the invalidation
+ * runs (76 B for a 35-character name: 19 MiB at the cap, which covers the ~N/4 entries
+ * remembered at once for N up to 1M); beyond the cap the other key is removed again, which
+ * is what happened to every entry before.
  */
 export const REMEMBERED_ENTRIES = 262_144
 
