@@ -1,5 +1,10 @@
-/** Keys SCAN looks at per call: bounds the work (and time) of each call. */
-const SCAN_COUNT = '1000'
+/**
+ * Buckets SCAN looks at per call: bounds the work (and time) of each call. 500, not 1,000: a
+ * SCAN over a table Redis is shrinking (as a large invalidation empties it) visits the buckets
+ * of both tables, and took 15.7 ms at 1,000 in a 1M-entry invalidation (2.1 ms at most at 500,
+ * for the same total time: BENCHMARKS.md note S2).
+ */
+const SCAN_COUNT = '500'
 
 /**
  * The pages of one SCAN over one server. The next page is asked for as soon as the cursor is
