@@ -114,15 +114,20 @@ async function holds(url: string, key: string): Promise<boolean> {
   }
 }
 
-/** Resolves once `count` locks were acquired across `caches`. */
+/**
+ * Resolves once `count` locks were taken across `caches`: acquired, or taken over by a waiter
+ * (with two live lock nodes, two instances can split the votes; the loser then waits and may
+ * take the lock once it is free, which is reported as a takeover).
+ */
 function acquisitions(caches: readonly Cache[], count: number): Promise<void> {
   const done = deferred()
   let seen = 0
+  const events = ['lock:acquired', 'lock:takeover'] as const
   const listener = (): void => {
     if (++seen < count) return
-    for (const cache of caches) cache.off('lock:acquired', listener)
+    for (const cache of caches) for (const event of events) cache.off(event, listener)
     done.resolve()
   }
-  for (const cache of caches) cache.on('lock:acquired', listener)
+  for (const cache of caches) for (const event of events) cache.on(event, listener)
   return done.promise
 }
