@@ -1,6 +1,8 @@
+import { expect } from 'chai'
 import { createCluster } from 'redis'
 import { createCache, type Cache, type CacheOptions } from '../../src/index.js'
-import { LocalCluster } from '../support/local-cluster.js'
+import { LocalCluster, type ClusterNode } from '../support/local-cluster.js'
+import { uniquePrefix } from '../support/redis.js'
 
 /**
  * Cache instances on a cluster, each on its own cluster client (as separate processes would
@@ -22,6 +24,14 @@ export class ClusterInstances {
     return cache
   }
 
+  /** Two instances sharing a new prefix, each with an L1 tier, subscribed. */
+  async openPair(cluster: LocalCluster, name: string): Promise<[Cache, Cache]> {
+    const prefix = uniquePrefix(name)
+    const both = await Promise.all([0, 1].map(() => this.open(cluster, { prefix, l1: {} })))
+    await Promise.all(both.map((cache) => cache.ready()))
+    return both as [Cache, Cache]
+  }
+
   /** Close every cache opened, then destroy their clients. */
   async close(): Promise<void> {
     await Promise.all(this.#caches.splice(0).map((cache) => cache.close()))
@@ -30,20 +40,27 @@ export class ClusterInstances {
 }
 
 /**
- * Mocha hooks for a suite that fails masters over: its own cluster (3 masters with a replica
- * each, node timeout 1 s, and, as a cache cluster runs, `cluster-require-full-coverage no`, so
- * the healthy masters keep serving while one slot range has none), and the instances opened on
- * it, all closed after the suite. Returns the cluster once `before` ran.
+ * A cluster to fail masters over on: 3 masters with a replica each, node timeout 1 s, and, as a
+ * cache cluster runs, `cluster-require-full-coverage no`, so the healthy masters keep serving
+ * while one slot range has none.
+ */
+export function startFailoverCluster(): Promise<LocalCluster> {
+  return LocalCluster.start({
+    masters: 3,
+    replicas: 1,
+    nodeTimeoutMs: 1_000,
+    requireFullCoverage: false,
+  })
+}
+
+/**
+ * Mocha hooks for a suite that fails masters over: its own `startFailoverCluster()`, and the
+ * instances opened on it, all closed after the suite. Returns the cluster once `before` ran.
  */
 export function useFailoverCluster(opened: ClusterInstances): () => LocalCluster {
   let cluster: LocalCluster | undefined
   before(async () => {
-    cluster = await LocalCluster.start({
-      masters: 3,
-      replicas: 1,
-      nodeTimeoutMs: 1_000,
-      requireFullCoverage: false,
-    })
+    cluster = await startFailoverCluster()
   })
   after(async () => {
     await opened.close()
@@ -52,5 +69,19 @@ export function useFailoverCluster(opened: ClusterInstances): () => LocalCluster
   return () => {
     if (cluster === undefined) throw new Error('the cluster starts in before()')
     return cluster
+  }
+}
+
+/** B holds `key` in its L1 tier (computed by A, read by B). */
+export async function heldByB(a: Cache, b: Cache, key: string, value: string): Promise<void> {
+  await a.cacheFn(key, () => value, { ttl: '10m' })
+  expect(await b.cacheFn(key, () => 'never', { ttl: '10m' })).to.equal(value)
+}
+
+/** A master other than `owner`. */
+export async function otherMaster(cluster: LocalCluster, owner: ClusterNode): Promise<ClusterNode> {
+  for (let i = 0; ; i++) {
+    const master = await cluster.masterOf(`{probe-${i}}`)
+    if (master !== owner) return master
   }
 }

@@ -3,9 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { createClient } from 'redis'
 import type { Cache } from '../../src/index.js'
 import { record } from '../support/events.js'
-import { LocalCluster, type ClusterNode } from '../support/local-cluster.js'
-import { uniquePrefix } from '../support/redis.js'
-import { ClusterInstances } from './instances.js'
+import type { LocalCluster } from '../support/local-cluster.js'
+import { type ClusterNode } from '../support/local-cluster.js'
+import { ClusterInstances, heldByB, otherMaster, startFailoverCluster } from './instances.js'
 
 /**
  * Review of sharded notices: the gaps a cluster change can open between A's notice and B's shard
@@ -19,29 +19,12 @@ describe('Redis Cluster: shard notice gaps', function () {
   const opened = new ClusterInstances()
 
   beforeEach(async () => {
-    cluster = await LocalCluster.start({
-      masters: 3,
-      replicas: 1,
-      nodeTimeoutMs: 1_000,
-      requireFullCoverage: false,
-    })
+    cluster = await startFailoverCluster()
   })
   afterEach(async () => {
     await opened.close()
     await cluster.stop()
   })
-
-  async function pair(): Promise<[Cache, Cache]> {
-    const prefix = uniquePrefix('gap')
-    const both = await Promise.all([0, 1].map(() => opened.open(cluster, { prefix, l1: {} })))
-    await Promise.all(both.map((cache) => cache.ready()))
-    return both as [Cache, Cache]
-  }
-
-  async function heldByB(a: Cache, b: Cache, key: string, value: string): Promise<void> {
-    await a.cacheFn(key, () => value, { ttl: '10m' })
-    expect(await b.cacheFn(key, () => 'never', { ttl: '10m' })).to.equal(value)
-  }
 
   /**
    * What B serves for `key` 200 ms after A's invalidate() resolved (a notice is delivered
@@ -55,7 +38,7 @@ describe('Redis Cluster: shard notice gaps', function () {
   }
 
   it('a key moved to the importing master while its slot still migrates: B reports lost notices', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'gap')
     const key = 'moved-phase'
     await heldByB(a, b, key, 'old')
     const owner = await cluster.masterOf(`{default:${key}}`)
@@ -74,7 +57,7 @@ describe('Redis Cluster: shard notice gaps', function () {
   })
 
   it('a slot handed over by gossip alone (SETSLOT on the target only): B reports it or hears it', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'gap')
     const key = 'gossip'
     await heldByB(a, b, key, 'old')
     const owner = await cluster.masterOf(`{default:${key}}`)
@@ -99,7 +82,7 @@ describe('Redis Cluster: shard notice gaps', function () {
   })
 
   it('a manual failover (CLUSTER FAILOVER on the replica): B hears the new master or reports it', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'gap')
     const key = 'manual'
     await heldByB(a, b, key, 'old')
     const master = await cluster.masterOf(`{default:${key}}`)
@@ -113,7 +96,7 @@ describe('Redis Cluster: shard notice gaps', function () {
   })
 
   it('a master restarted fast on its address (no failover): B reports it', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'gap')
     const key = 'restart'
     await heldByB(a, b, key, 'old')
     const master = await cluster.masterOf(`{default:${key}}`)
@@ -138,13 +121,6 @@ async function run(node: ClusterNode, args: string[]): Promise<string> {
       : JSON.stringify(reply)
   } finally {
     client.destroy()
-  }
-}
-
-async function otherMaster(cluster: LocalCluster, owner: ClusterNode): Promise<ClusterNode> {
-  for (let i = 0; ; i++) {
-    const master = await cluster.masterOf(`{probe-${i}}`)
-    if (master !== owner) return master
   }
 }
 

@@ -5,8 +5,7 @@ import { keySlot } from '../../src/store/redis-slot.js'
 import { nextEvent } from '../support/events.js'
 import type { LocalCluster } from '../support/local-cluster.js'
 import { type ClusterNode } from '../support/local-cluster.js'
-import { uniquePrefix } from '../support/redis.js'
-import { ClusterInstances, useFailoverCluster } from './instances.js'
+import { ClusterInstances, heldByB, otherMaster, useFailoverCluster } from './instances.js'
 
 /**
  * Notices on shard channels (issue 14): on a Redis 7 cluster every notice is published with
@@ -23,26 +22,12 @@ describe('Redis Cluster: notices on shard channels', function () {
     cluster = started()
   })
 
-  /** Two instances with an L1 tier, subscribed. */
-  async function pair(): Promise<[Cache, Cache]> {
-    const prefix = uniquePrefix('shard')
-    const both = await Promise.all([0, 1].map(() => opened.open(cluster, { prefix, l1: {} })))
-    await Promise.all(both.map((cache) => cache.ready()))
-    return both as [Cache, Cache]
-  }
-
-  /** B holds `key` in its L1 tier (computed by A, read by B). */
-  async function heldByB(a: Cache, b: Cache, key: string, value: string): Promise<void> {
-    await a.cacheFn(key, () => value, { ttl: '10m' })
-    expect(await b.cacheFn(key, () => 'never', { ttl: '10m' })).to.equal(value)
-  }
-
   /** The next remote L1 eviction of `count` entries at `cache`. */
   const remoteEviction = (cache: Cache): Promise<unknown> =>
     nextEvent(cache, 'l1:evict', (e) => e.reason === 'remote' && e.count === 1, 10_000)
 
   it('publishes each notice on its shard only: no node forwards a classic PUBLISH', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'shard')
     const keys = await cluster.keysOnEveryMaster(
       (i) => `spread-${i}`,
       (key) => `{default:${key}}`,
@@ -69,7 +54,7 @@ describe('Redis Cluster: notices on shard channels', function () {
   })
 
   it('follows a slot migration: nothing B held is served after A invalidates it on the new master', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'shard')
     const key = 'moving'
     const sibling = sameSlotKey(`{default:${key}}`, (i) => `sibling-${i}`)
     await heldByB(a, b, key, 'old')
@@ -92,7 +77,7 @@ describe('Redis Cluster: notices on shard channels', function () {
   })
 
   it('reports a killed subscriber connection as lost notices, and subscribes again', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'shard')
     const key = 'killed'
     await heldByB(a, b, key, 'held')
     const master = await cluster.masterOf(`{default:${key}}`)
@@ -110,7 +95,7 @@ describe('Redis Cluster: notices on shard channels', function () {
   })
 
   it('follows a failover: once the replica is promoted, B hears the new master', async () => {
-    const [a, b] = await pair()
+    const [a, b] = await opened.openPair(cluster, 'shard')
     const key = 'failing'
     const victim = await cluster.masterOf(`{default:${key}}`)
     await heldByB(a, b, key, 'before')
@@ -168,11 +153,4 @@ async function killPubSubClients(node: ClusterNode): Promise<void> {
 function sameSlotKey(redisKey: string, name: (i: number) => string): string {
   const slot = keySlot(redisKey)
   for (let i = 0; ; i++) if (keySlot(`{default:${name(i)}}`) === slot) return name(i)
-}
-
-async function otherMaster(cluster: LocalCluster, owner: ClusterNode): Promise<ClusterNode> {
-  for (let i = 0; ; i++) {
-    const master = await cluster.masterOf(`{probe-${i}}`)
-    if (master !== owner) return master
-  }
 }
