@@ -3,8 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { createClient } from 'redis'
 import type { Cache } from '../../src/index.js'
 import { record } from '../support/events.js'
-import type { LocalCluster } from '../support/local-cluster.js'
-import { type ClusterNode } from '../support/local-cluster.js'
+import type { ClusterNode, LocalCluster } from '../support/local-cluster.js'
 import { ClusterInstances, heldByB, otherMaster, startFailoverCluster } from './instances.js'
 
 /**

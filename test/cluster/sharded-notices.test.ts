@@ -3,8 +3,7 @@ import { createClient } from 'redis'
 import type { Cache } from '../../src/index.js'
 import { keySlot } from '../../src/store/redis-slot.js'
 import { nextEvent } from '../support/events.js'
-import type { LocalCluster } from '../support/local-cluster.js'
-import { type ClusterNode } from '../support/local-cluster.js'
+import type { ClusterNode, LocalCluster } from '../support/local-cluster.js'
 import { ClusterInstances, heldByB, otherMaster, useFailoverCluster } from './instances.js'
 
 /**
