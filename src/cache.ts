@@ -3,6 +3,7 @@ import { closeParts, type CacheParts } from './cache-parts.js'
 import { CacheClosedError } from './errors.js'
 import {
   DirectOps,
+  type EntryOptions,
   type KeyOptions,
   type LocalOptions,
   type SetManyEntry,
@@ -82,9 +83,10 @@ export class Cache {
 
   /**
    * The fresh entry of a key with its metadata (created, fresh until, tags), or undefined. Use it
-   * when `undefined` itself may be a cached value.
+   * when `undefined` itself may be a cached value. With `{ stale: true }`, also an entry past
+   * its freshness but within its stale windows.
    */
-  getEntry<T = unknown>(key: string, options: KeyOptions = {}): Promise<Entry<T> | undefined> {
+  getEntry<T = unknown>(key: string, options: EntryOptions = {}): Promise<Entry<T> | undefined> {
     try {
       this.#assertOpen()
       return this.#direct.getEntry<T>(key, options)

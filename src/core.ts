@@ -7,7 +7,7 @@
  */
 export { createCache } from './create-cache.js'
 export { Cache } from './cache.js'
-export type { KeyOptions, LocalOptions, SetOptions, SetManyEntry } from './entries/direct-ops.js'
+export type { EntryOptions, KeyOptions, LocalOptions, SetOptions, SetManyEntry } from './entries/direct-ops.js'
 export type {
   CacheOptions,
   LockOptions,

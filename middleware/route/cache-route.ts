@@ -4,6 +4,7 @@ import { captureResponse } from './capture.js'
 import { bypassed, labelResponse } from './cache-status.js'
 import type { RouteRequest } from './key.js'
 import { lookup, serveLocal } from './lookup.js'
+import { serveDirected } from './directed.js'
 import { announceSurrogate, onceNext } from './next-once.js'
 import { bypass, passUnsafe, serveCredentialed, serveHead } from './non-collapsing.js'
 import type { CacheRouteOptions } from './options.js'
@@ -51,7 +52,8 @@ export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): Route
     const request = req as RouteRequest
     const plan = planRequest(settings, request)
     // A hit the in-process tier holds is answered here, without a single promise.
-    if (plan.kind === 'get' && !plan.refresh && serveLocal(route, request, res, plan)) return
+    const plain = plan.kind === 'get' && !plan.refresh && plan.directives === undefined
+    if (plain && serveLocal(route, request, res, plan)) return
     const once = onceNext(next, res, settings.shared ? request : undefined)
     serve(route, request, res, once, plan).catch((error: unknown) => {
       cache.emit('error', { source: 'store', operation: 'cacheRoute', error: error as Error })
@@ -82,8 +84,10 @@ async function serve(
       return serveCredentialed(route, req, res, next, plan)
   }
   if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
-  const { parts, key, started } = plan
-  return lookup(route, { req, res, next, parts, started }, key, route.settings.vary, false)
+  const { parts, key, started, directives } = plan
+  const ex = { req, res, next, parts, started }
+  if (directives !== undefined && !plan.refresh) return serveDirected(route, ex, { key, directives })
+  return lookup(route, ex, key, route.settings.vary, false)
 }
 
 /** The cacheFn options every GET of the route is looked up with. */

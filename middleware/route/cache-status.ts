@@ -24,7 +24,8 @@ export interface ResponseLabel {
  * `precondition` (If-Match / If-Unmodified-Since: the origin answers that client alone), `head-miss` (HEAD with nothing
  * stored), `error` (the cache failed this request), `store-unavailable` (computed without the
  * store or the lock: nothing shared), `invalid-host` (a Host header that is not host[:port]:
- * the handler could misread it, so it is never cached).
+ * the handler could misread it, so it is never cached), `no-store` (a request's `no-store`
+ * directive, when the route allows it, and nothing stored could answer).
  */
 export type RouteBypassReason =
   | 'client'
@@ -36,6 +37,7 @@ export type RouteBypassReason =
   | 'error'
   | 'store-unavailable'
   | 'invalid-host'
+  | 'no-store'
 
 /**
  * Why cacheRoute did not store a response (the `cache:skip` reasons, counted in stats): the
@@ -107,6 +109,7 @@ const BYPASS_LABELS: Readonly<Record<RouteBypassReason, ResponseLabel>> = Object
   error: bypassLabel('error'),
   'store-unavailable': bypassLabel('store-unavailable'),
   'invalid-host': bypassLabel('invalid-host'),
+  'no-store': bypassLabel('no-store'),
 })
 
 /** Count a bypass (`cache:bypass`) and return its label: every BYPASS answer goes through here. */

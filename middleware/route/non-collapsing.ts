@@ -2,13 +2,16 @@ import type { ServerResponse } from 'node:http'
 import { captureResponse } from './capture.js'
 import { replay } from './replay.js'
 import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
-import { collectTags, keyFor, refusal, type Produced } from './origin.js'
+import { collectTags, refusal, type Produced } from './origin.js'
 import { pathTag, type RouteRequest, type UrlParts } from './key.js'
 import { invalidateBeforeEnd } from './unsafe.js'
 import type { Credential } from './credentials.js'
 import type { RouteScope } from './route-context.js'
 import { freshForCredentials, varyList } from '../http/storability.js'
-import { isRouteValue, toStored, type StoredResponse } from './stored-response.js'
+import { toStored } from './stored-response.js'
+import { peek, timesOf, type Found } from './peek.js'
+import { gatewayTimeout } from './gateway-timeout.js'
+import { satisfies, type ClientDirectives } from '../http/request-directives.js'
 
 /**
  * The paths that do not collapse on the lock: bypasses, unsafe methods (and the invalidation
@@ -19,11 +22,12 @@ import { isRouteValue, toStored, type StoredResponse } from './stored-response.j
 
 type Next = (error?: unknown) => void
 
-/** Where a HEAD or credentialed request's entry is, and which credential it carries. */
+/** Where a HEAD or credentialed request's entry is, its credential and directives. */
 interface PeekPlan {
   readonly parts: UrlParts
   readonly key: string
   readonly credential?: Credential | undefined
+  readonly directives: ClientDirectives | undefined
 }
 
 /** Past the cache, counted and labelled with the reason; the handler answers. */
@@ -45,11 +49,12 @@ export async function serveHead(
   next: Next,
   plan: PeekPlan,
 ): Promise<void> {
-  const found = await peek(scope, req, plan.parts, plan.key)
-  if (found === undefined || !usable(found.response, plan.credential)) {
-    return bypass(scope, res, next, 'head-miss')
+  const found = await peek(scope, req, plan)
+  if (found !== undefined && usable(found, plan)) {
+    return replay(req, res, found.response, hitLabel(found.freshUntil))
   }
-  replay(req, res, found.response, hitLabel(found.freshUntil))
+  if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
+  bypass(scope, res, next, 'head-miss')
 }
 
 /**
@@ -65,11 +70,13 @@ export async function serveCredentialed(
   next: Next,
   plan: PeekPlan & { readonly credential: Credential },
 ): Promise<void> {
-  const found = await peek(scope, req, plan.parts, plan.key)
-  if (found !== undefined && usable(found.response, plan.credential)) {
+  const found = await peek(scope, req, plan)
+  if (found !== undefined && usable(found, plan)) {
     return replay(req, res, found.response, hitLabel(found.freshUntil))
   }
+  if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
   labelResponse(res, bypassed(scope.cache, scope.settings.namespace, plan.credential))
+  if (plan.directives?.noStore === true) return next()
   const captured = captureResponse(res, { maxBytes: scope.settings.maxBodySize })
   next()
   const response = await captured
@@ -94,30 +101,6 @@ export function passUnsafe(
     )
   }
   bypass(scope, res, next, 'method')
-}
-
-/** The stored, fresh response for a request, following a vary pointer; no computation. */
-async function peek(
-  scope: RouteScope,
-  req: RouteRequest,
-  parts: UrlParts,
-  key: string,
-): Promise<{ response: StoredResponse; freshUntil: number } | undefined> {
-  const { cache, settings } = scope
-  const namespace = settings.namespace
-  const entry = await cache.getEntry(key, { namespace })
-  let value = entry?.value
-  let freshUntil = entry?.freshUntil ?? 0
-  if (isRouteValue(value) && value.kind === 'vary') {
-    const variant = await cache.getEntry(keyFor({ settings, req, parts }, value.names), {
-      namespace,
-    })
-    value = variant?.value
-    freshUntil = variant?.freshUntil ?? 0
-  }
-  return isRouteValue(value) && value.kind === 'response' && value.stored
-    ? { response: value, freshUntil }
-    : undefined
 }
 
 /** A response to a credentialed request is stored only if it is explicitly shareable. */
@@ -146,14 +129,22 @@ async function storeIfShared(
   })
 }
 
-/** Whether a stored response may answer this request (any, without a credential). */
-function usable(response: StoredResponse, credential: Credential | undefined): boolean {
+/**
+ * Whether a fresh stored response may answer this request: any, without a credential, unless
+ * the request's directives refuse it; with one, only a shareable one fresh by its own headers.
+ */
+function usable(found: Found, plan: PeekPlan): boolean {
+  const now = Date.now()
+  if (plan.directives !== undefined && !satisfies(plan.directives, timesOf(found), now)) {
+    return false
+  }
+  const { response } = found
   return (
-    credential === undefined ||
+    plan.credential === undefined ||
     freshForCredentials(
       response.headers,
       { storedAt: response.storedAt, initialAgeMs: response.initialAgeMs ?? 0 },
-      Date.now(),
+      now,
     )
   )
 }

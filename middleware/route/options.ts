@@ -4,6 +4,45 @@ import type { Duration } from '../../src/core.js'
 /** How cacheRoute decides what to store and for how long (the `mode` option). */
 export type RouteMode = 'default' | 'shared'
 
+/**
+ * Who may use a Cache-Control request directive: every client (`true`), none (`false`), or the
+ * requests a predicate picks (an internal network, a signed-in admin...).
+ */
+export type DirectivePermission = boolean | ((req: IncomingMessage) => boolean)
+
+/**
+ * Which Cache-Control request directives (RFC 9111 5.2.1) clients may use on a route. Each is
+ * off by default: the cache ignores them, as nginx, Varnish and most CDNs do, so no client can
+ * make it ask the origin (a browser's hard reload sends `no-cache`).
+ */
+export interface RequestDirectiveOptions {
+  /**
+   * `only-if-cached`: answered from a stored response the other directives accept, else `504`;
+   * never the origin. Adds no origin load. @default false
+   */
+  onlyIfCached?: DirectivePermission
+  /**
+   * `max-stale[=N]`: a stale stored response (at most N seconds past its lifetime) answers
+   * instead of the origin, while the entry's stale windows keep it (`staleWhileRevalidate`,
+   * `staleIfError`; never a `must-revalidate`, `proxy-revalidate`, `s-maxage` or credentialed
+   * one). Adds no origin load. @default false
+   */
+  maxStale?: DirectivePermission
+  /**
+   * `no-store`: nothing of the exchange is stored. A stored response still answers (RFC 9111
+   * 5.2.1.5 forbids storing, not serving); on a miss the request goes to the origin alone and its
+   * response is not stored. Adds no origin load. @default false
+   */
+  noStore?: DirectivePermission
+  /**
+   * `no-cache`, `max-age=N`, `min-fresh=N`, and `Pragma: no-cache` without Cache-Control: a
+   * stored response too old for the client is not used; the origin is asked (conditionally,
+   * when shared mode kept a validator) and its response replaces the entry. This lets the
+   * client add origin load: allow it only to clients you trust. @default false
+   */
+  revalidate?: DirectivePermission
+}
+
 /** Options of `cacheRoute`. */
 export interface CacheRouteOptions {
   /**
@@ -90,6 +129,11 @@ export interface CacheRouteOptions {
   bypass?: (req: IncomingMessage) => boolean
   /** Let some requests force a fresh origin response that replaces the entry. @default never */
   refresh?: (req: IncomingMessage) => boolean
+  /**
+   * Which Cache-Control request directives clients may use: `true` for all four, or each
+   * one's {@link DirectivePermission}. Ignored by default, in both modes. @default false
+   */
+  requestDirectives?: boolean | RequestDirectiveOptions
   /**
    * After an unstorable response (Set-Cookie, private, ...), let other requests for the key go
    * straight to the origin for this long instead of queueing on the lock (hit-for-miss). @default '5s'

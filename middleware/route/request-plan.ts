@@ -2,6 +2,8 @@ import type { RouteBypassReason } from './cache-status.js'
 import { credentialOf, type Credential } from './credentials.js'
 import { urlParts, type RouteRequest, type UrlParts } from './key.js'
 import { keyFor } from './origin.js'
+import { permittedDirectives } from './directive-permissions.js'
+import type { ClientDirectives } from '../http/request-directives.js'
 import type { RouteSettings } from './settings.js'
 
 /** What kind of request this is for the cache, decided once (predicates run once). */
@@ -12,18 +14,22 @@ export type RequestPlan =
       readonly key: string
       readonly refresh: boolean
       readonly started: number
+      /** Request directives the route lets this client use (`requestDirectives`). */
+      readonly directives: ClientDirectives | undefined
     }
   | {
       readonly kind: 'head'
       readonly parts: UrlParts
       readonly key: string
       readonly credential: Credential | undefined
+      readonly directives: ClientDirectives | undefined
     }
   | {
       readonly kind: 'credentialed'
       readonly parts: UrlParts
       readonly key: string
       readonly credential: Credential
+      readonly directives: ClientDirectives | undefined
     }
   | { readonly kind: 'unsafe' }
   | { readonly kind: 'bypass'; readonly reason: RouteBypassReason }
@@ -51,10 +57,12 @@ export function planRequest(settings: RouteSettings, req: RouteRequest): Request
   if (!parts.hostValid) return { kind: 'bypass', reason: 'invalid-host' }
   const key = keyFor({ settings, req, parts }, settings.vary)
   const credential = credentialOf(headers, settings)
-  if (method === 'HEAD') return { kind: 'head', parts, key, credential }
-  if (credential !== undefined) return { kind: 'credentialed', parts, key, credential }
+  const permissions = settings.requestDirectives
+  const directives = permissions === undefined ? undefined : permittedDirectives(permissions, req)
+  if (method === 'HEAD') return { kind: 'head', parts, key, credential, directives }
+  if (credential !== undefined) return { kind: 'credentialed', parts, key, credential, directives }
   const refresh = settings.refresh?.(req) === true
-  return { kind: 'get', parts, key, refresh, started: performance.now() }
+  return { kind: 'get', parts, key, refresh, started: performance.now(), directives }
 }
 
 const UNSAFE: RequestPlan = { kind: 'unsafe' }

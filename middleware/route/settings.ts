@@ -8,6 +8,7 @@ import {
   type Cache,
   type Duration,
 } from '../../src/core.js'
+import { resolveDirectivePermissions, type DirectivePermissions } from './directive-permissions.js'
 import { ROUTE_DEFAULTS, type CacheRouteOptions, type RouteMode } from './options.js'
 
 /**
@@ -45,6 +46,8 @@ export interface RouteSettings {
   readonly keysCookie: boolean
   /** Cookies that do not personalise the response (`ignoreCookies`). */
   readonly ignoreCookies: readonly (string | RegExp)[]
+  /** Who may use which request directives; undefined when none may (the default). */
+  readonly requestDirectives: DirectivePermissions | undefined
 }
 
 const optionalDuration = (value: unknown, name: string): number =>
@@ -86,6 +89,7 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     keysAuthorization: vary.includes('authorization'),
     keysCookie: vary.includes('cookie'),
     ignoreCookies: checkCookieNames(options.ignoreCookies ?? []),
+    requestDirectives: resolveDirectivePermissions(options.requestDirectives),
   })
 }
 

@@ -14,6 +14,17 @@ export interface KeyOptions {
   namespace?: string
 }
 
+/** Options of `getEntry`. */
+export interface EntryOptions extends KeyOptions {
+  /**
+   * Also return an entry past its freshness that is still within its stale windows (the
+   * `staleWhileRevalidate`/`staleIfError` it was written with); compare `freshUntil` with the
+   * time to tell. It counts as a hit only while fresh.
+   * @default false
+   */
+  stale?: boolean
+}
+
 /** Options of `getLocal`. */
 export interface LocalOptions extends KeyOptions {
   /**
@@ -65,13 +76,13 @@ export class DirectOps {
     this.#parts = parts
   }
 
-  getEntry<T>(key: string, options: KeyOptions): Promise<Entry<T> | undefined> {
+  getEntry<T>(key: string, options: EntryOptions): Promise<Entry<T> | undefined> {
     const started = performance.now()
     const namespace = this.#namespace(options)
     const keys = this.#parts.keyspace.entry(namespace, key)
     return this.#parts.entries
       .read<T>(namespace, keys)
-      .then((entry) => this.#fresh(namespace, entry, started))
+      .then((entry) => this.#fresh(namespace, entry, started, options.stale === true))
   }
 
   /** The fresh entry held in the L1 tier, synchronously; undefined when L1 is off or lacks it. */
@@ -121,14 +132,20 @@ export class DirectOps {
     if (writes.length > 0) await this.#parts.entries.write(writes)
   }
 
-  #fresh<T>(namespace: string, entry: Entry<T> | undefined, started: number): Entry<T> | undefined {
+  #fresh<T>(
+    namespace: string,
+    entry: Entry<T> | undefined,
+    started: number,
+    orStale = false,
+  ): Entry<T> | undefined {
     const durationMs = performance.now() - started
-    if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > Date.now()) {
+    const now = Date.now()
+    if (entry !== undefined && entry.kind === 'value' && entry.freshUntil > now) {
       this.#parts.events.emit('cache:hit', { namespace, tier: entry.tier, durationMs })
       return entry
     }
     this.#parts.events.emit('cache:miss', { namespace, durationMs })
-    return undefined
+    return orStale && entry?.kind === 'value' && entry.staleUntil > now ? entry : undefined
   }
 
   #write(

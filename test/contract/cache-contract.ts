@@ -43,6 +43,20 @@ export function describeCacheContract(name: string, base: () => CacheOptions): v
       expect(await cache.getEntry('absent')).to.equal(undefined)
     })
 
+    it('returns a stale entry within its stale window only when asked to', async () => {
+      await cache.cacheFn('kept', () => 'old', { ttl: 50, staleIfError: '1m' })
+      await cache.set('gone', 'x', { ttl: 50 })
+      await sleep(80)
+      expect(await cache.getEntry('kept')).to.equal(undefined)
+      const stale = await cache.getEntry<string>('kept', { stale: true })
+      expect(stale?.value).to.equal('old')
+      expect(stale!.freshUntil).to.be.below(Date.now())
+      expect(stale!.staleUntil).to.be.above(Date.now())
+      // No stale window: nothing to return, stale or not.
+      expect(await cache.getEntry('gone', { stale: true })).to.equal(undefined)
+      expect(await cache.getEntry('absent', { stale: true })).to.equal(undefined)
+    })
+
     it('expires entries after their ttl', async () => {
       await cache.set('short', 1, { ttl: 300 })
       expect(await cache.get('short')).to.equal(1)

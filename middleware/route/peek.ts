@@ -1,0 +1,51 @@
+import type { StoredTimes } from '../http/request-directives.js'
+import type { RouteRequest, UrlParts } from './key.js'
+import { keyFor } from './origin.js'
+import type { RouteScope } from './route-context.js'
+import { isRouteValue, type StoredResponse } from './stored-response.js'
+
+/**
+ * Read a route's stored response without computing anything (HEAD, credentialed requests,
+ * request directives): the key's entry, following a vary pointer to the request's variant.
+ */
+
+/** A stored response found by {@link peek}, with when its freshness ends. */
+export interface Found {
+  readonly response: StoredResponse
+  readonly freshUntil: number
+}
+
+/**
+ * The stored response for a request; `stale` also returns one past its freshness but within
+ * its stale windows.
+ */
+export async function peek(
+  scope: RouteScope,
+  req: RouteRequest,
+  at: { readonly parts: UrlParts; readonly key: string },
+  stale = false,
+): Promise<Found | undefined> {
+  const { cache, settings } = scope
+  const namespace = settings.namespace
+  const entry = await cache.getEntry(at.key, { namespace, stale })
+  let value = entry?.value
+  let freshUntil = entry?.freshUntil ?? 0
+  if (isRouteValue(value) && value.kind === 'vary') {
+    const variantKey = keyFor({ settings, req, parts: at.parts }, value.names)
+    const variant = await cache.getEntry(variantKey, { namespace, stale })
+    value = variant?.value
+    freshUntil = variant?.freshUntil ?? 0
+  }
+  return isRouteValue(value) && value.kind === 'response' && value.stored
+    ? { response: value, freshUntil }
+    : undefined
+}
+
+/** The times request directives are checked against. */
+export function timesOf(found: Found): StoredTimes {
+  return {
+    storedAt: found.response.storedAt,
+    initialAgeMs: found.response.initialAgeMs ?? 0,
+    freshUntil: found.freshUntil,
+  }
+}
