@@ -7,7 +7,13 @@
  */
 export { createCache } from './create-cache.js'
 export { Cache } from './cache.js'
-export type { EntryOptions, KeyOptions, LocalOptions, SetOptions, SetManyEntry } from './entries/direct-ops.js'
+export type {
+  EntryOptions,
+  KeyOptions,
+  LocalOptions,
+  SetOptions,
+  SetManyEntry,
+} from './entries/direct-ops.js'
 export type {
   CacheOptions,
   LockOptions,

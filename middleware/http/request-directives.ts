@@ -51,7 +51,9 @@ export function readClientDirectives(headers: DirectiveHeaders): ClientDirective
     ...(minFresh === undefined ? {} : { minFreshMs: minFresh * 1000 }),
     ...(maxStale === undefined
       ? {}
-      : { maxStaleMs: maxStale === true ? Infinity : (seconds(directives, 'max-stale') ?? 0) * 1000 }),
+      : {
+          maxStaleMs: maxStale === true ? Infinity : (seconds(directives, 'max-stale') ?? 0) * 1000,
+        }),
   }
   return asksAnything(read) ? read : undefined
 }
@@ -79,11 +81,7 @@ export interface StoredTimes {
  * `max-stale`. Whether it may be served stale at all (`must-revalidate`...) is the entry's own
  * stale window, checked by whoever read it.
  */
-export function satisfies(
-  directives: ClientDirectives,
-  times: StoredTimes,
-  now: number,
-): boolean {
+export function satisfies(directives: ClientDirectives, times: StoredTimes, now: number): boolean {
   if (directives.noCache) return false
   const age = times.initialAgeMs + Math.max(0, now - times.storedAt)
   if (directives.maxAgeMs !== undefined && age > directives.maxAgeMs) return false
@@ -101,9 +99,7 @@ const NOTHING: ClientDirectives = Object.freeze({
 
 /** Whether the directives ask the cache anything at all. */
 export function asksAnything(read: ClientDirectives): boolean {
-  return (
-    read.noStore || read.onlyIfCached || read.maxStaleMs !== undefined || asksFresher(read)
-  )
+  return read.noStore || read.onlyIfCached || read.maxStaleMs !== undefined || asksFresher(read)
 }
 
 function pragmaNoCache(pragma: string | readonly string[] | undefined): boolean {

@@ -86,7 +86,8 @@ async function serve(
   if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
   const { parts, key, started, directives } = plan
   const ex = { req, res, next, parts, started }
-  if (directives !== undefined && !plan.refresh) return serveDirected(route, ex, { key, directives })
+  if (directives !== undefined && !plan.refresh)
+    return serveDirected(route, ex, { key, directives })
   return lookup(route, ex, key, route.settings.vary, false)
 }
 

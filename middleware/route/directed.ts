@@ -33,10 +33,10 @@ export async function serveDirected(
   }
   if (directives.onlyIfCached) return gatewayTimeout(ex.res)
   if (directives.noStore) return bypass(route, ex.res, ex.next, 'no-store')
-  // Too old for this client: drop it, so the lookup goes to the origin (conditionally when a
-  // validator was kept) instead of serving it stale while revalidating.
+  // Too old for this client: drop it (the variant only, when it is one), so the lookup goes to
+  // the origin (conditionally when a validator was kept) instead of serving it stale.
   if (found !== undefined && asksFresher(directives)) {
-    await route.cache.delete(key, { namespace: route.settings.namespace })
+    await route.cache.delete(found.key, { namespace: route.settings.namespace })
   }
   return lookup(route, ex, key, route.settings.vary, false)
 }

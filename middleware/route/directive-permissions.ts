@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http'
 import { InvalidOptionError } from '../../src/core.js'
-import { asksAnything, readClientDirectives, type ClientDirectives } from '../http/request-directives.js'
+import {
+  asksAnything,
+  readClientDirectives,
+  type ClientDirectives,
+} from '../http/request-directives.js'
 import type { DirectivePermission, RequestDirectiveOptions } from './options.js'
 
 /**

@@ -9,10 +9,12 @@ import { isRouteValue, type StoredResponse } from './stored-response.js'
  * request directives): the key's entry, following a vary pointer to the request's variant.
  */
 
-/** A stored response found by {@link peek}, with when its freshness ends. */
+/** A stored response found by {@link peek}: when its freshness ends, the key it is under. */
 export interface Found {
   readonly response: StoredResponse
   readonly freshUntil: number
+  /** The route key, or the variant's key when a vary pointer was followed. */
+  readonly key: string
 }
 
 /**
@@ -30,14 +32,15 @@ export async function peek(
   const entry = await cache.getEntry(at.key, { namespace, stale })
   let value = entry?.value
   let freshUntil = entry?.freshUntil ?? 0
+  let key = at.key
   if (isRouteValue(value) && value.kind === 'vary') {
-    const variantKey = keyFor({ settings, req, parts: at.parts }, value.names)
-    const variant = await cache.getEntry(variantKey, { namespace, stale })
+    key = keyFor({ settings, req, parts: at.parts }, value.names)
+    const variant = await cache.getEntry(key, { namespace, stale })
     value = variant?.value
     freshUntil = variant?.freshUntil ?? 0
   }
   return isRouteValue(value) && value.kind === 'response' && value.stored
-    ? { response: value, freshUntil }
+    ? { response: value, freshUntil, key }
     : undefined
 }
 
