@@ -3,7 +3,7 @@ import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { CacheRouteOptions } from '../../src/index.js'
 import { killAllLocal, LocalRedis } from '../../test/support/local-redis.js'
-import { failureList, groupTable } from './report.js'
+import { checkTable, failureList, groupTable } from './report.js'
 import { MODES, runConformance, type Mode } from './runner.js'
 import { publishedSharedCaches, SUITES, suiteVersion } from './suite.js'
 
@@ -20,6 +20,7 @@ import { publishedSharedCaches, SUITES, suiteVersion } from './suite.js'
  *   --concurrency <n>       tests in flight (default 25; the suite's CLI runs chunks of 100)
  *   --json <file>           also write the raw results there
  *   --failures              list every counted test that did not pass
+ *   --checks                list the "check" tests that ran (not counted), answers beside peers'
  */
 
 const USAGE = 'usage: npm run conformance -- [--mode default|shared] [--options JSON] ...'
@@ -39,6 +40,7 @@ function parse() {
       concurrency: { type: 'string', default: '25' },
       json: { type: 'string' },
       failures: { type: 'boolean', default: false },
+      checks: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   })
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     console.log(`proxy response errors: ${run.proxyErrors.length}`)
     for (const error of run.proxyErrors) console.log(`  ${error}`)
     if (values.failures) console.log(`\n${failureList(run.results, published)}`)
+    if (values.checks) console.log(`\n${checkTable(run.results, published)}`)
   } finally {
     await redis.stop()
   }

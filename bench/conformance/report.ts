@@ -83,3 +83,23 @@ function describeFailure(id: string, results: Readonly<Record<string, RawResult>
   const own = result === true ? 'itself passed' : `itself:${message}`
   return `\`${id}\` [dependency ${blocker ?? '?'}: ${blocker === undefined ? '?' : outcome(blocker, results)}; ${own}]`
 }
+
+/**
+ * The "check" tests that ran (not counted: they ask what a cache does where HTTP leaves it free,
+ * such as request directives), herdlock's answer beside how many published caches answer yes.
+ */
+export function checkTable(
+  results: Readonly<Record<string, RawResult>>,
+  published: readonly PublishedCache[],
+): string {
+  const rows = [['check', 'herdlock', `yes of ${published.length} shared caches`]]
+  rows.push(rows[0]!.map(() => '---'))
+  for (const suite of SUITES) {
+    for (const test of suite.tests) {
+      if (test.kind !== 'check' || !(test.id in results)) continue
+      const yes = published.filter((cache) => outcome(test.id, cache.results) === 'yes')
+      rows.push([`\`${test.id}\``, outcome(test.id, results), String(yes.length)])
+    }
+  }
+  return rows.map((row) => `| ${row.join(' | ')} |`).join('\n')
+}

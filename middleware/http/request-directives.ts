@@ -8,7 +8,7 @@ import { parseCacheControl, seconds } from './cache-control.js'
 
 /** What a request asks of the cache, in milliseconds; absent fields were not sent. */
 export interface ClientDirectives {
-  /** `no-cache` (or `Pragma: no-cache` without Cache-Control): no stored response without the origin. */
+  /** `no-cache`: no stored response without the origin. */
   readonly noCache: boolean
   /** `no-store`: nothing of this exchange is stored. */
   readonly noStore: boolean
@@ -22,10 +22,13 @@ export interface ClientDirectives {
   readonly maxStaleMs?: number
 }
 
-/** The request fields the directives come from. */
+/**
+ * The request field the directives come from. `Pragma` is not read: RFC 9111 5.4 deprecates it
+ * (RFC 7234 had it mean `no-cache` without Cache-Control), and most shared caches reuse a fresh
+ * response for `Pragma: no-cache`.
+ */
 export interface DirectiveHeaders {
   readonly 'cache-control'?: string | readonly string[] | undefined
-  readonly pragma?: string | readonly string[] | undefined
 }
 
 /**
@@ -35,10 +38,7 @@ export interface DirectiveHeaders {
  */
 export function readClientDirectives(headers: DirectiveHeaders): ClientDirectives | undefined {
   const header = headers['cache-control']
-  if (header === undefined) {
-    // RFC 9111 5.4: without Cache-Control, Pragma's no-cache means Cache-Control: no-cache.
-    return pragmaNoCache(headers.pragma) ? { ...NOTHING, noCache: true } : undefined
-  }
+  if (header === undefined) return undefined
   const directives = parseCacheControl(header)
   const maxStale = directives.get('max-stale')
   const maxAge = seconds(directives, 'max-age')
@@ -91,19 +91,7 @@ export function satisfies(directives: ClientDirectives, times: StoredTimes, now:
   return directives.maxStaleMs !== undefined && -freshFor <= directives.maxStaleMs
 }
 
-const NOTHING: ClientDirectives = Object.freeze({
-  noCache: false,
-  noStore: false,
-  onlyIfCached: false,
-})
-
 /** Whether the directives ask the cache anything at all. */
 export function asksAnything(read: ClientDirectives): boolean {
   return read.noStore || read.onlyIfCached || read.maxStaleMs !== undefined || asksFresher(read)
-}
-
-function pragmaNoCache(pragma: string | readonly string[] | undefined): boolean {
-  if (pragma === undefined) return false
-  const text = typeof pragma === 'string' ? pragma : pragma.join(',')
-  return text.split(',').some((member) => member.trim().toLowerCase() === 'no-cache')
 }

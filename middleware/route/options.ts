@@ -35,8 +35,8 @@ export interface RequestDirectiveOptions {
    */
   noStore?: DirectivePermission
   /**
-   * `no-cache`, `max-age=N`, `min-fresh=N`, and `Pragma: no-cache` without Cache-Control: a
-   * stored response too old for the client is not used; the origin is asked (conditionally,
+   * `no-cache`, `max-age=N`, `min-fresh=N`: a stored response too old for the client is not
+   * used (`Pragma: no-cache` is not read: RFC 9111 deprecates it); the origin is asked (conditionally,
    * when shared mode kept a validator) and its response replaces the entry. This lets the
    * client add origin load: allow it only to clients you trust. @default false
    */

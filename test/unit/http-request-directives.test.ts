@@ -35,10 +35,8 @@ describe('reading request directives', () => {
     ['no-cache', undefined, { noCache: true }],
     ['NO-STORE', undefined, { noStore: true }],
     ['only-if-cached', undefined, { onlyIfCached: true }],
-    [undefined, 'no-cache', { noCache: true }],
-    [undefined, 'x, No-Cache', { noCache: true }],
-    [undefined, 'no-cache-please', undefined],
-    // RFC 9111 5.4: Pragma only counts without Cache-Control.
+    // RFC 9111 5.4 deprecates Pragma: not read, with or without Cache-Control.
+    [undefined, 'no-cache', undefined],
     ['max-stale', 'no-cache', { maxStaleMs: Infinity }],
     ['foo', 'no-cache', undefined],
     ['', undefined, undefined],
