@@ -64,6 +64,8 @@ export async function lookup(
 ): Promise<void> {
   let inline = false
   let revalidated = false
+  // The origin's full answer to this request's own subrequest: its answer even when unstored.
+  let ownAnswer = false
   const origin: OriginContext = {
     cache: route.cache,
     settings: route.settings,
@@ -75,13 +77,15 @@ export async function lookup(
   const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
     if (ctx.stale !== undefined) {
       revalidated = true
+      ownAnswer = true
       return revalidate(route, origin, ctx)
     }
     const limits = { maxBytes: route.settings.maxBodySize, keep: route.keep }
     const kept = await revalidateKept(origin, ctx, limits)
     if (kept !== undefined) {
       revalidated = true
-      return kept
+      ownAnswer = kept.full
+      return kept.value
     }
     inline = true
     return fetchInline(route, origin, ex, ctx)
@@ -96,14 +100,14 @@ export async function lookup(
     return bypass(route, ex.res, ex.next, 'error')
   }
   if (inline) return // this request went to the origin itself and already has its response
-  return answer(route, ex, result, revalidated, variant)
+  return answer(route, ex, result, { revalidated, ownAnswer }, variant)
 }
 
 async function answer(
   route: Route,
   ex: Exchange,
   result: CacheFnResult<RouteValue>,
-  revalidated: boolean,
+  led: { readonly revalidated: boolean; readonly ownAnswer: boolean },
   variant: boolean,
 ): Promise<void> {
   const value = result.value
@@ -114,12 +118,14 @@ async function answer(
     return lookup(route, ex, key, value.names, true)
   }
   if (!value.stored && value.validated !== true) {
-    // The leader's response was not shareable (Set-Cookie, private, ...): fetch our own.
+    // Not shareable (Set-Cookie, private, ...). This request's own subrequest made it: it is
+    // this request's answer (the origin must not run twice for it). Another's: fetch our own.
+    if (led.ownAnswer) return replay(ex.req, ex.res, value, missLabel('not-storable'))
     labelResponse(ex.res, missLabel('not-storable'))
     return ex.next()
   }
   if (result.status === 'stale') return replay(ex.req, ex.res, value, staleLabel(result.freshUntil))
-  if (revalidated) return replay(ex.req, ex.res, value, REVALIDATED_LABEL)
+  if (led.revalidated) return replay(ex.req, ex.res, value, REVALIDATED_LABEL)
   if (result.degraded) {
     // Another request of this process computed it without the store: shared here, not across.
     const label = bypassed(route.cache, route.settings.namespace, 'store-unavailable')

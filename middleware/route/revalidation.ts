@@ -11,20 +11,33 @@ import { canSubrequest, runSubrequest, type SubrequestCredentials } from './subr
  * (revalidation-record.ts): the origin is asked conditionally (RFC 9111 4.3.1), through a
  * subrequest, since the client's own request must get a full answer. A 304 refreshes the kept
  * response's header fields and freshness (4.3.3, 4.3.4) and it is stored again like any
- * response the origin sends; anything else is that response. Undefined when nothing is kept (or
- * no Express application can re-run the request): the request goes to the origin itself.
+ * response the origin sends; anything else is that response (`full`: the origin's own answer to
+ * this request, stored or not). Undefined when nothing is kept (or no Express application can
+ * re-run the request): the request goes to the origin itself.
  */
 export async function revalidateKept(
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
   limits: { readonly maxBytes: number; readonly keep: SubrequestCredentials },
-): Promise<RouteValue | undefined> {
+): Promise<{ readonly value: RouteValue; readonly full: boolean } | undefined> {
   if (!origin.settings.shared || !canSubrequest(origin.req)) return undefined
   const record = await keptRecord(origin)
   if (record === undefined) return undefined
   const conditional = conditionalHeaders(record.validators)
   const produced = await runSubrequest(origin.req, limits.maxBytes, limits.keep, conditional)
-  if (produced.response.status !== 304) return toRouteValue(origin, ctx, produced)
+  if (produced.response.status !== 304) {
+    return { value: await toRouteValue(origin, ctx, produced), full: true }
+  }
+  return { value: await confirmed(origin, ctx, record, produced), full: false }
+}
+
+/** A 304 to the conditional request: the kept response, freshened, stored again if it may be. */
+async function confirmed(
+  origin: OriginContext,
+  ctx: CacheFnContext<RouteValue>,
+  record: RevalidationRecord,
+  produced: Awaited<ReturnType<typeof runSubrequest>>,
+): Promise<RouteValue> {
   const response = freshened(record, produced.response)
   const verdict = refusal(origin.settings, { ...produced, response }, false)
   if (verdict !== 'stale' && verdict !== 'no-freshness' && verdict !== 'no-cache') {

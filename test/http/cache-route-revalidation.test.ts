@@ -160,6 +160,28 @@ for (const { name, create } of EXPRESS_VERSIONS) {
       expect(seen.map((s) => s.inm ?? '')).to.deep.equal(['', '"c"', '"c"', ''])
     })
 
+    it('runs the handler once when the conditional request gets a full, unstorable answer', async function () {
+      this.timeout(10_000)
+      app.get('/once', cacheRoute(cache, SHARED), (req: Request, res: Response) => {
+        note(req)
+        if (seen.length === 1) return res.set('cache-control', 'max-age=1').send('shared')
+        res.set('cache-control', 'no-store').send(`personal ${seen.length}`)
+      })
+      await listen()
+      await get('/once')
+      await written(2)
+      await sleep(1_100)
+      const reply = await get('/once')
+      expect([reply.text, reply.headers['cache-status']]).to.deep.equal([
+        'personal 2',
+        'herdlock; fwd=uri-miss; detail=not-storable',
+      ])
+      // The conditional request was the only one: the client did not make the origin run again.
+      expect(seen).to.have.length(2)
+      expect(seen[1]?.inm).to.be.a('string') // Express's own ETag of 'shared'
+      expect((await get('/once')).text).to.equal('personal 3')
+    })
+
     it('asks the origin as nobody: the conditional request carries no credential', async function () {
       this.timeout(10_000)
       app.get('/anon', cacheRoute(cache, { ...SHARED, ignoreCookies: ['_ga'] }), (req, res) => {
