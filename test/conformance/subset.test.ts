@@ -104,6 +104,28 @@ describe('cache-tests conformance (a fast subset, shared mode)', function () {
     expect(run.proxyErrors, run.proxyErrors.join('\n')).to.deep.equal([])
   })
 
+  it('answers the request-directive checks as documented, with requestDirectives allowed', async () => {
+    // Kind "check" (uncounted): what herdlock does with each directive once a route allows them.
+    // Only tests that pause after storing: without a pause, the second request can arrive
+    // before the first response's entry is written, and what the directive meets then varies.
+    const answers = {
+      'ccreq-ma0': 'yes', // also: the origin ran once for that request, not twice ("retry")
+      'ccreq-ma1': 'yes',
+      'ccreq-oic': 'yes', // 504
+      'pragma-request-no-cache': 'yes', // Pragma is not read (RFC 9111 5.4)
+    }
+    const ids = Object.keys(answers)
+    const run = await runConformance({
+      redisUrl: sharedRedisUrl(),
+      routeOptions: { ...MODES.shared, requestDirectives: true },
+      ids,
+      concurrency: ids.length,
+    })
+    const got = Object.fromEntries(ids.map((id) => [id, outcome(id, run.results)]))
+    expect(got).to.deep.equal(answers)
+    expect(run.proxyErrors, run.proxyErrors.join('\n')).to.deep.equal([])
+  })
+
   it('reports a cache that stops storing as failing (the subset can fail)', async () => {
     const run = await runConformance({
       redisUrl: sharedRedisUrl(),
