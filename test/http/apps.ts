@@ -1,4 +1,5 @@
 import express from 'express'
+import { createCache, MemoryStore, type Cache } from '../../src/index.js'
 import express4 from 'express4'
 import type { Express, NextFunction, Request, Response } from 'express'
 
@@ -29,3 +30,26 @@ export const EXPRESS_VERSIONS: readonly { name: string; create: () => Express }[
   { name: 'Express 5', create: () => withStableHost(express()) },
   { name: 'Express 4', create: () => withStableHost(express4()) },
 ]
+
+/** What {@link useMemoryRoutes} gives each test: a new cache, app and run counter. */
+export interface RouteFixture {
+  cache: Cache
+  app: Express
+  /** Handler runs so far (tests increment it). */
+  runs: number
+}
+
+/**
+ * A new memory-store cache and app of this Express version for each test, closed after it.
+ * Read the fields inside tests (they change between tests).
+ */
+export function useMemoryRoutes(create: () => Express): RouteFixture {
+  const fixture = {} as RouteFixture
+  beforeEach(() => {
+    fixture.cache = createCache({ store: new MemoryStore() })
+    fixture.app = create()
+    fixture.runs = 0
+  })
+  afterEach(() => fixture.cache.close())
+  return fixture
+}

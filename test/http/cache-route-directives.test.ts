@@ -1,10 +1,9 @@
 import { expect } from 'chai'
 import request from 'supertest'
-import type { Express, Request, Response } from 'express'
-import { createCache, MemoryStore, type Cache } from '../../src/index.js'
+import type { Request, Response } from 'express'
 import { cacheRoute, type CacheRouteOptions } from '../../middleware/index.js'
 import { sleep } from '../support/wait.js'
-import { EXPRESS_VERSIONS } from './apps.js'
+import { EXPRESS_VERSIONS, useMemoryRoutes } from './apps.js'
 
 /**
  * Cache-Control request directives (RFC 9111 5.2.1): ignored unless the route allows them
@@ -27,68 +26,65 @@ const EVERY_DIRECTIVE: readonly Record<string, string>[] = [
 for (const { name, create } of EXPRESS_VERSIONS) {
   for (const mode of ['default', 'shared'] as const) {
     describe(`cacheRoute request directives on ${name}, ${mode} mode`, () => {
-      let cache: Cache
-      let app: Express
-      let runs: number
+      const t = useMemoryRoutes(create)
 
-      beforeEach(() => {
-        cache = createCache({ store: new MemoryStore() })
-        app = create()
-        runs = 0
-      })
-      afterEach(() => cache.close())
+      /** GET `path` with this Cache-Control: its X-Cache and body. */
+      const ask = async (path: string, cacheControl: string): Promise<[unknown, string]> => {
+        const res = await request(t.app).get(path).set('cache-control', cacheControl)
+        return [res.headers['x-cache'], res.text]
+      }
 
       /** A route whose handler counts its runs and answers `v<runs>` with these headers. */
       function mount(path: string, options: CacheRouteOptions, headers = {}): void {
-        app.get(path, cacheRoute(cache, { mode, ttl: '1h', ...options }), (_req, res) => {
-          runs++
-          res.set({ 'cache-control': 'max-age=3600', ...headers }).send(`v${runs}`)
+        t.app.get(path, cacheRoute(t.cache, { mode, ttl: '1h', ...options }), (_req, res) => {
+          t.runs++
+          res.set({ 'cache-control': 'max-age=3600', ...headers }).send(`v${t.runs}`)
         })
       }
 
       it('ignores every request directive when the route allows none (the default)', async () => {
         mount('/d', {})
-        await request(app).get('/d')
+        await request(t.app).get('/d')
         for (const headers of EVERY_DIRECTIVE) {
-          const res = await request(app).get('/d').set(headers)
+          const res = await request(t.app).get('/d').set(headers)
           expect(res.headers['x-cache'], JSON.stringify(headers)).to.equal('HIT')
           expect(res.text).to.equal('v1')
         }
         // only-if-cached on a miss is ignored too: the origin answers, as without it.
-        const miss = await request(app).get('/d?other').set('cache-control', 'only-if-cached')
+        const miss = await request(t.app).get('/d?other').set('cache-control', 'only-if-cached')
         expect(miss.status).to.equal(200)
-        expect(runs).to.equal(2)
+        expect(t.runs).to.equal(2)
       })
 
       it('only-if-cached: a 504 from the cache on a miss, the handler never runs, nothing stored', async () => {
         mount('/o', { requestDirectives: { onlyIfCached: true } })
         for (const method of ['get', 'head'] as const) {
-          const res = await request(app)[method]('/o').set('cache-control', 'only-if-cached')
+          const res = await request(t.app)[method]('/o').set('cache-control', 'only-if-cached')
           expect(res.status, method).to.equal(504)
           expect(res.headers['cache-control']).to.equal('no-store')
           expect(res.headers['cache-status']).to.equal('herdlock; detail=only-if-cached')
         }
-        const credentialed = await request(app)
+        const credentialed = await request(t.app)
           .get('/o')
           .set({ 'cache-control': 'only-if-cached', authorization: 'Bearer a' })
         expect(credentialed.status).to.equal(504)
-        expect(runs).to.equal(0)
-        expect((await request(app).get('/o')).headers['x-cache']).to.equal('MISS')
-        const hit = await request(app).get('/o').set('cache-control', 'only-if-cached')
+        expect(t.runs).to.equal(0)
+        expect((await request(t.app).get('/o')).headers['x-cache']).to.equal('MISS')
+        const hit = await request(t.app).get('/o').set('cache-control', 'only-if-cached')
         expect([hit.status, hit.headers['x-cache'], hit.text]).to.deep.equal([200, 'HIT', 'v1'])
-        expect(runs).to.equal(1)
+        expect(t.runs).to.equal(1)
       })
 
       it('no-cache and max-age=0 go to the origin and replace the entry; Pragma is not read', async () => {
         mount('/n', { requestDirectives: { revalidate: true } })
-        await request(app).get('/n')
+        await request(t.app).get('/n')
         for (const [i, headers] of [
           { 'cache-control': 'no-cache' },
           { 'cache-control': 'max-age=0' },
         ].entries()) {
-          const res = await request(app).get('/n').set(headers)
+          const res = await request(t.app).get('/n').set(headers)
           expect(res.text, JSON.stringify(headers)).to.equal(`v${i + 2}`)
-          const next = await request(app).get('/n')
+          const next = await request(t.app).get('/n')
           expect([next.headers['x-cache'], next.text]).to.deep.equal(['HIT', `v${i + 2}`])
         }
         // RFC 9111 5.4 deprecates Pragma: a fresh response answers, with or without Cache-Control.
@@ -96,151 +92,135 @@ for (const { name, create } of EXPRESS_VERSIONS) {
           { pragma: 'no-cache' },
           { pragma: 'no-cache', 'cache-control': 'x' },
         ]) {
-          const pragma = await request(app).get('/n').set(headers)
+          const pragma = await request(t.app).get('/n').set(headers)
           expect(pragma.headers['x-cache']).to.equal('HIT')
         }
-        expect(runs).to.equal(3)
+        expect(t.runs).to.equal(3)
       })
 
       it('max-age and min-fresh compare with the stored age and the freshness left', async () => {
         mount('/a', { requestDirectives: { revalidate: true } }, { age: '1800' })
-        await request(app).get('/a')
-        const young = await request(app).get('/a').set('cache-control', 'max-age=3000')
-        expect([young.headers['x-cache'], young.text]).to.deep.equal(['HIT', 'v1'])
-        const enough = await request(app).get('/a').set('cache-control', 'min-fresh=600')
-        expect(enough.headers['x-cache']).to.equal('HIT')
-        const old = await request(app).get('/a').set('cache-control', 'max-age=600')
-        expect(old.text).to.equal('v2')
+        await request(t.app).get('/a')
+        expect(await ask('/a', 'max-age=3000')).to.deep.equal(['HIT', 'v1'])
+        expect(await ask('/a', 'min-fresh=600')).to.deep.equal(['HIT', 'v1'])
+        expect(await ask('/a', 'max-age=600')).to.deep.equal(['MISS', 'v2'])
         // More than either mode leaves (shared: 3600 - 1800 s; default: the route's hour).
-        const short = await request(app).get('/a').set('cache-control', 'min-fresh=4000')
-        expect(short.text).to.equal('v3')
-        expect(runs).to.equal(3)
+        expect(await ask('/a', 'min-fresh=4000')).to.deep.equal(['MISS', 'v3'])
+        expect(t.runs).to.equal(3)
       })
 
       it('a client the predicate does not pick cannot revalidate', async () => {
         const internal = (req: { headers: Record<string, unknown> }): boolean =>
           req.headers['x-internal'] === 'yes'
         mount('/p', { requestDirectives: { revalidate: internal } })
-        await request(app).get('/p')
-        const outsider = await request(app).get('/p').set('cache-control', 'no-cache')
+        await request(t.app).get('/p')
+        const outsider = await request(t.app).get('/p').set('cache-control', 'no-cache')
         expect(outsider.headers['x-cache']).to.equal('HIT')
-        const insider = await request(app)
+        const insider = await request(t.app)
           .get('/p')
           .set({ 'cache-control': 'no-cache', 'x-internal': 'yes' })
         expect(insider.text).to.equal('v2')
-        expect(runs).to.equal(2)
+        expect(t.runs).to.equal(2)
       })
 
       it('no-store: served from a stored response, else the origin answers and nothing is stored', async () => {
         mount('/s', { requestDirectives: { noStore: true } })
-        const first = await request(app).get('/s').set('cache-control', 'no-store')
+        const first = await request(t.app).get('/s').set('cache-control', 'no-store')
         expect([first.text, first.headers['cache-status']]).to.deep.equal([
           'v1',
           'herdlock; fwd=bypass; detail=no-store',
         ])
-        expect((await request(app).get('/s')).headers['x-cache']).to.equal('MISS')
-        const hit = await request(app).get('/s').set('cache-control', 'no-store')
+        expect((await request(t.app).get('/s')).headers['x-cache']).to.equal('MISS')
+        const hit = await request(t.app).get('/s').set('cache-control', 'no-store')
         expect([hit.headers['x-cache'], hit.text]).to.deep.equal(['HIT', 'v2'])
-        const credentialed = await request(app)
+        const credentialed = await request(t.app)
           .get('/s?c')
           .set({ 'cache-control': 'no-store', authorization: 'Bearer a' })
         expect(credentialed.status).to.equal(200)
-        expect((await request(app).get('/s?c')).headers['x-cache']).to.equal('MISS')
+        expect((await request(t.app).get('/s?c')).headers['x-cache']).to.equal('MISS')
       })
 
       it('max-stale serves a stale response the entry keeps, within its limit only', async () => {
-        app.get(
+        t.app.get(
           '/m',
-          cacheRoute(cache, {
+          cacheRoute(t.cache, {
             mode,
             ttl: 50,
             staleIfError: '1m',
             requestDirectives: { maxStale: true },
           }),
           (_req: Request, res: Response) => {
-            runs++
+            t.runs++
             // Shared mode takes the lifetime from the origin, in whole seconds.
             if (mode === 'shared') res.set('cache-control', 'max-age=1')
-            res.send(`v${runs}`)
+            res.send(`v${t.runs}`)
           },
         )
-        await request(app).get('/m')
+        await request(t.app).get('/m')
         await sleep(mode === 'shared' ? 1_100 : 80)
-        const stale = await request(app).get('/m').set('cache-control', 'max-stale')
-        expect([stale.headers['x-cache'], stale.text]).to.deep.equal(['STALE', 'v1'])
-        const bounded = await request(app).get('/m').set('cache-control', 'max-stale=30')
-        expect(bounded.text).to.equal('v1')
-        const tooStale = await request(app).get('/m').set('cache-control', 'max-stale=0')
-        expect(tooStale.text).to.equal('v2')
-        expect(runs).to.equal(2)
+        expect(await ask('/m', 'max-stale')).to.deep.equal(['STALE', 'v1'])
+        expect(await ask('/m', 'max-stale=30')).to.deep.equal(['STALE', 'v1'])
+        expect(await ask('/m', 'max-stale=0')).to.deep.equal(['MISS', 'v2'])
+        expect(t.runs).to.equal(2)
       })
 
       it('revalidating one variant leaves the others stored', async () => {
-        app.get(
+        t.app.get(
           '/v',
-          cacheRoute(cache, { mode, ttl: '1h', requestDirectives: true }),
+          cacheRoute(t.cache, { mode, ttl: '1h', requestDirectives: true }),
           (req: Request, res: Response) => {
-            runs++
+            t.runs++
             res
               .set({ 'cache-control': 'max-age=3600', vary: 'accept-language' })
-              .send(`${String(req.headers['accept-language'])} v${runs}`)
+              .send(`${String(req.headers['accept-language'])} v${t.runs}`)
           },
         )
-        await request(app).get('/v').set('accept-language', 'en')
-        await request(app).get('/v').set('accept-language', 'de')
-        const fresh = await request(app)
+        await request(t.app).get('/v').set('accept-language', 'en')
+        await request(t.app).get('/v').set('accept-language', 'de')
+        const fresh = await request(t.app)
           .get('/v')
           .set({ 'accept-language': 'en', 'cache-control': 'no-cache' })
         expect(fresh.text).to.equal('en v3')
-        const de = await request(app).get('/v').set('accept-language', 'de')
+        const de = await request(t.app).get('/v').set('accept-language', 'de')
         expect([de.headers['x-cache'], de.text]).to.deep.equal(['HIT', 'de v2'])
-        const en = await request(app).get('/v').set('accept-language', 'en')
+        const en = await request(t.app).get('/v').set('accept-language', 'en')
         expect([en.headers['x-cache'], en.text]).to.deep.equal(['HIT', 'en v3'])
-        expect(runs).to.equal(3)
+        expect(t.runs).to.equal(3)
       })
     })
   }
 
   describe(`cacheRoute request directives on ${name}: what they never do`, () => {
-    let cache: Cache
-    let app: Express
-    let runs: number
-
-    beforeEach(() => {
-      cache = createCache({ store: new MemoryStore() })
-      app = create()
-      runs = 0
-    })
-    afterEach(() => cache.close())
+    const t = useMemoryRoutes(create)
 
     it('max-stale never serves a must-revalidate response stale (shared mode)', async () => {
-      app.get(
+      t.app.get(
         '/mr',
-        cacheRoute(cache, { mode: 'shared', staleIfError: '1m', requestDirectives: true }),
+        cacheRoute(t.cache, { mode: 'shared', staleIfError: '1m', requestDirectives: true }),
         (_req: Request, res: Response) => {
-          runs++
-          res.set('cache-control', 'max-age=1, must-revalidate').send(`v${runs}`)
+          t.runs++
+          res.set('cache-control', 'max-age=1, must-revalidate').send(`v${t.runs}`)
         },
       )
-      await request(app).get('/mr')
+      await request(t.app).get('/mr')
       await sleep(1_100)
-      const res = await request(app).get('/mr').set('cache-control', 'max-stale=1000')
+      const res = await request(t.app).get('/mr').set('cache-control', 'max-stale=1000')
       expect(res.text).to.equal('v2')
-      const offline = await request(app)
+      const offline = await request(t.app)
         .get('/mr')
         .set('cache-control', 'max-stale=1000, only-if-cached')
       expect(offline.text).to.equal('v2') // the fresh one just stored
-      expect(runs).to.equal(2)
+      expect(t.runs).to.equal(2)
     })
 
     it('rejects a misspelt family or a value that is not a boolean or predicate', () => {
-      expect(() => cacheRoute(cache, { requestDirectives: { noCache: true } as never })).to.throw(
+      expect(() => cacheRoute(t.cache, { requestDirectives: { noCache: true } as never })).to.throw(
         /requestDirectives\.noCache/,
       )
       expect(() =>
-        cacheRoute(cache, { requestDirectives: { revalidate: 'yes' } as never }),
+        cacheRoute(t.cache, { requestDirectives: { revalidate: 'yes' } as never }),
       ).to.throw(/requestDirectives\.revalidate/)
-      expect(() => cacheRoute(cache, { requestDirectives: 1 as never })).to.throw(
+      expect(() => cacheRoute(t.cache, { requestDirectives: 1 as never })).to.throw(
         /requestDirectives/,
       )
     })
