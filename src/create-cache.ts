@@ -120,6 +120,7 @@ function openEngine(
       events,
       waiters: new WaiterRegistry(bus),
       flights: new SingleFlight(),
+      forced: new SingleFlight(),
       refreshes: new SingleFlight(),
       passes: new SingleFlight(),
       log,

@@ -150,12 +150,16 @@ export function originFreshness(
       ? heuristicLifetime(status, cc, headers, responseTime, policy.heuristicCapMs)
       : undefined)
   const initialAgeMs = initialAge(headers, policy.times)
-  const noStale = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
   return {
     remainingMs: lifetime === undefined ? undefined : lifetime - initialAgeMs,
     initialAgeMs,
-    noStale,
+    noStale: revalidatesWhenStale(cc),
   }
+}
+
+/** `must-revalidate`, `proxy-revalidate` or `s-maxage`: never served stale (RFC 9111 4.2.4). */
+export function revalidatesWhenStale(cc: Directives): boolean {
+  return cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
 }
 
 /**

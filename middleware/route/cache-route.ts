@@ -34,10 +34,12 @@ export type RouteMiddleware = (
  */
 export function cacheRoute(cache: Cache, options: CacheRouteOptions = {}): RouteMiddleware {
   const settings = resolveRouteOptions(cache, options)
+  const fnOptions = cacheFnOptions(settings)
   const route: Route = {
     cache,
     settings,
-    fnOptions: cacheFnOptions(settings),
+    fnOptions,
+    forcedFnOptions: { ...fnOptions, forceFresh: true },
     keep: { authorization: settings.keysAuthorization, cookie: settings.keysCookie },
     localOptions: { namespace: settings.namespace, immutable: true, silent: true },
   }
@@ -83,12 +85,10 @@ async function serve(
     case 'credentialed':
       return serveCredentialed(route, req, res, next, plan)
   }
-  if (plan.refresh) await route.cache.delete(plan.key, { namespace: route.settings.namespace })
-  const { parts, key, started, directives } = plan
+  const { parts, key, started, directives, refresh } = plan
   const ex = { req, res, next, parts, started }
-  if (directives !== undefined && !plan.refresh)
-    return serveDirected(route, ex, { key, directives })
-  return lookup(route, ex, key, route.settings.vary, false)
+  if (directives !== undefined && !refresh) return serveDirected(route, ex, { key, directives })
+  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false, forced: refresh })
 }
 
 /** The cacheFn options every GET of the route is looked up with. */

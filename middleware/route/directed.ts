@@ -1,18 +1,18 @@
-import { hitLabel, staleLabel } from './cache-status.js'
 import { gatewayTimeout } from './gateway-timeout.js'
 import { lookup } from './lookup.js'
 import { bypass } from './non-collapsing.js'
-import { peek, timesOf } from './peek.js'
-import { replay } from './replay.js'
+import { peek } from './peek.js'
+import { replayAccepted, storedAnswer } from './stored-answer.js'
 import type { Exchange, Route } from './route-context.js'
-import { asksFresher, satisfies, type ClientDirectives } from '../http/request-directives.js'
+import { asksFresher, type ClientDirectives } from '../http/request-directives.js'
 
 /**
  * A GET whose client sent Cache-Control request directives the route lets it use
- * (`requestDirectives`): the stored response (fresh, or stale within the entry's own stale
- * windows) answers when the directives accept it; otherwise `only-if-cached` gets a 504,
- * `no-store` goes to the origin alone and unstored, and `no-cache`/`max-age`/`min-fresh` replace
- * the entry with the origin's response, which other requests share as for any miss.
+ * (`requestDirectives`). The stored response answers when the directives accept it, or when it
+ * is what a request without them would get (stale within `staleWhileRevalidate`, unless the
+ * client asks for fresher). Otherwise `only-if-cached` gets a 504, `no-store` goes to the origin
+ * alone and unstored, `no-cache`/`max-age`/`min-fresh` make the origin replace the entry (kept
+ * meanwhile, and in reserve for a 5xx), and anything else is an ordinary lookup.
  */
 export async function serveDirected(
   route: Route,
@@ -20,23 +20,15 @@ export async function serveDirected(
   at: { readonly key: string; readonly directives: ClientDirectives },
 ): Promise<void> {
   const { directives, key } = at
-  const found = await peek(route, ex.req, { parts: ex.parts, key }, true)
-  const now = Date.now()
-  if (found !== undefined && satisfies(directives, timesOf(found), now)) {
-    const fresh = found.freshUntil > now
-    return replay(
-      ex.req,
-      ex.res,
-      found.response,
-      fresh ? hitLabel(found.freshUntil) : staleLabel(found.freshUntil),
-    )
-  }
+  const found = await peek(route, ex.req, { parts: ex.parts, key }, { stale: true })
+  const label =
+    found === undefined ? undefined : storedAnswer(route.settings, found, directives, Date.now())
+  if (found !== undefined && label !== undefined) return replayAccepted(route, ex, found, label)
   if (directives.onlyIfCached) return gatewayTimeout(ex.res)
   if (directives.noStore) return bypass(route, ex.res, ex.next, 'no-store')
-  // Too old for this client: drop it (the variant only, when it is one), so the lookup goes to
-  // the origin (conditionally when a validator was kept) instead of serving it stale.
   if (found !== undefined && asksFresher(directives)) {
-    await route.cache.delete(found.key, { namespace: route.settings.namespace })
+    const { keyVary, variant } = found
+    return lookup(route, ex, { key: found.key, keyVary, variant, forced: true })
   }
-  return lookup(route, ex, key, route.settings.vary, false)
+  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false })
 }

@@ -49,19 +49,28 @@ export function serveLocal(
   return true
 }
 
+/** Where a lookup reads, and how. */
+export interface LookupTarget {
+  readonly key: string
+  /** Header names the key already includes (the route's `vary`, or a pointer's). */
+  readonly keyVary: readonly string[]
+  /** Whether `key` is a variant's (a pointer was followed). */
+  readonly variant: boolean
+  /**
+   * Go to the origin although a fresh response is stored (`refresh`, request directives); the
+   * stored one stays until replaced, and stands in for a 5xx within `staleIfError`.
+   */
+  readonly forced?: boolean
+}
+
 /**
  * Ask cacheFn for the response under `key`: a miss sends this request to the origin
  * (`fetchInline`), or, in shared mode when a stale response with a validator was kept, asks the
- * origin conditionally (`revalidateKept`); a stale entry is refreshed through a subrequest
- * (`revalidate`).
+ * origin conditionally (`revalidateKept`); a stale entry (or a forced one) is refreshed through
+ * a subrequest (`revalidate`).
  */
-export async function lookup(
-  route: Route,
-  ex: Exchange,
-  key: string,
-  keyVary: readonly string[],
-  variant: boolean,
-): Promise<void> {
+export async function lookup(route: Route, ex: Exchange, at: LookupTarget): Promise<void> {
+  const { key, keyVary, variant } = at
   let inline = false
   let revalidated = false
   // The origin's full answer to this request's own subrequest: its answer even when unstored.
@@ -75,24 +84,24 @@ export async function lookup(
     variant,
   }
   const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
-    if (ctx.stale !== undefined) {
-      revalidated = true
-      ownAnswer = true
-      return revalidate(route, origin, ctx)
-    }
     const limits = { maxBytes: route.settings.maxBodySize, keep: route.keep }
-    const kept = await revalidateKept(origin, ctx, limits)
-    if (kept !== undefined) {
+    // A forced refresh asks conditionally too when a validator was kept (shared mode).
+    const conditional = ctx.stale === undefined || at.forced === true
+    const made =
+      (conditional ? await revalidateKept(origin, ctx, limits) : undefined) ??
+      (ctx.stale === undefined ? undefined : await revalidate(route, origin, ctx))
+    if (made !== undefined) {
       revalidated = true
-      ownAnswer = kept.full
-      return kept.value
+      ownAnswer = made.own
+      return made.value
     }
     inline = true
     return fetchInline(route, origin, ex, ctx)
   }
   let result: CacheFnResult<RouteValue>
   try {
-    result = await route.cache.cacheFnResult(key, fn, route.fnOptions)
+    const options = at.forced === true ? route.forcedFnOptions : route.fnOptions
+    result = await route.cache.cacheFnResult(key, fn, options)
   } catch (error) {
     if (inline) return
     if (error instanceof OriginError)
@@ -115,7 +124,7 @@ async function answer(
   if (value.kind === 'vary') {
     if (variant) return bypass(route, ex.res, ex.next, 'error')
     const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
-    return lookup(route, ex, key, value.names, true)
+    return lookup(route, ex, { key, keyVary: value.names, variant: true })
   }
   if (!value.stored && value.validated !== true) {
     // Not shareable (Set-Cookie, private, ...). This request's own subrequest made it: it is

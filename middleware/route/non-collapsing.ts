@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http'
 import { captureResponse } from './capture.js'
-import { replay } from './replay.js'
-import { bypassed, hitLabel, labelResponse, type RouteBypassReason } from './cache-status.js'
+import {
+  bypassed,
+  hitLabel,
+  labelResponse,
+  type ResponseLabel,
+  type RouteBypassReason,
+} from './cache-status.js'
+import { replayAccepted, storedAnswer } from './stored-answer.js'
 import { collectTags, refusal, type Produced } from './origin.js'
 import { pathTag, type RouteRequest, type UrlParts } from './key.js'
 import { invalidateBeforeEnd } from './unsafe.js'
@@ -49,10 +55,10 @@ export async function serveHead(
   next: Next,
   plan: PeekPlan,
 ): Promise<void> {
-  const found = await peek(scope, req, plan)
-  if (found !== undefined && usable(found, plan)) {
-    return replay(req, res, found.response, hitLabel(found.freshUntil))
-  }
+  const found = await peek(scope, req, plan, { stale: anonymousWithDirectives(plan) })
+  const label = found === undefined ? undefined : answerFor(scope, found, plan)
+  if (found !== undefined && label !== undefined)
+    return replayAccepted(scope, { req, res }, found, label)
   if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
   bypass(scope, res, next, 'head-miss')
 }
@@ -70,10 +76,10 @@ export async function serveCredentialed(
   next: Next,
   plan: PeekPlan & { readonly credential: Credential },
 ): Promise<void> {
-  const found = await peek(scope, req, plan)
-  if (found !== undefined && usable(found, plan)) {
-    return replay(req, res, found.response, hitLabel(found.freshUntil))
-  }
+  const found = await peek(scope, req, plan, { stale: anonymousWithDirectives(plan) })
+  const label = found === undefined ? undefined : answerFor(scope, found, plan)
+  if (found !== undefined && label !== undefined)
+    return replayAccepted(scope, { req, res }, found, label)
   if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
   labelResponse(res, bypassed(scope.cache, scope.settings.namespace, plan.credential))
   if (plan.directives?.noStore === true) return next()
@@ -129,22 +135,25 @@ async function storeIfShared(
   })
 }
 
+/** Whether a request may see stale entries: only an anonymous one, with directives. */
+function anonymousWithDirectives(plan: PeekPlan): boolean {
+  return plan.directives !== undefined && plan.credential === undefined
+}
+
 /**
- * Whether a fresh stored response may answer this request: any, without a credential, unless
- * the request's directives refuse it; with one, only a shareable one fresh by its own headers.
+ * How a stored response answers a HEAD or credentialed request, or undefined when it may not:
+ * without a credential, as a GET with the same directives would be answered (fresh, or as they
+ * allow); with one, only a shareable response fresh by its own headers, and never stale.
  */
-function usable(found: Found, plan: PeekPlan): boolean {
+function answerFor(scope: RouteScope, found: Found, plan: PeekPlan): ResponseLabel | undefined {
   const now = Date.now()
-  if (plan.directives !== undefined && !satisfies(plan.directives, timesOf(found), now)) {
-    return false
+  const { directives } = plan
+  if (plan.credential === undefined) {
+    if (directives !== undefined) return storedAnswer(scope.settings, found, directives, now)
+    return found.freshUntil > now ? hitLabel(found.freshUntil) : undefined
   }
+  if (directives !== undefined && !satisfies(directives, timesOf(found), now)) return undefined
   const { response } = found
-  return (
-    plan.credential === undefined ||
-    freshForCredentials(
-      response.headers,
-      { storedAt: response.storedAt, initialAgeMs: response.initialAgeMs ?? 0 },
-      now,
-    )
-  )
+  const times = { storedAt: response.storedAt, initialAgeMs: response.initialAgeMs ?? 0 }
+  return freshForCredentials(response.headers, times, now) ? hitLabel(found.freshUntil) : undefined
 }

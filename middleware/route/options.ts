@@ -24,21 +24,26 @@ export interface RequestDirectiveOptions {
   /**
    * `max-stale[=N]`: a stale stored response (at most N seconds past its lifetime) answers
    * instead of the origin, while the entry's stale windows keep it (`staleWhileRevalidate`,
-   * `staleIfError`; never a `must-revalidate`, `proxy-revalidate`, `s-maxage` or credentialed
-   * one). Adds no origin load. @default false
+   * `staleIfError`); never one whose own directives forbid it (`must-revalidate`,
+   * `proxy-revalidate`, `s-maxage`, `no-cache`), in either mode, nor to a credentialed request.
+   * Adds no origin load. @default false
    */
   maxStale?: DirectivePermission
   /**
    * `no-store`: nothing of the exchange is stored. A stored response still answers (RFC 9111
-   * 5.2.1.5 forbids storing, not serving); on a miss the request goes to the origin alone and its
-   * response is not stored. Adds no origin load. @default false
+   * 5.2.1.5 forbids storing, not serving), as a request without the directive would get it
+   * (fresh, or stale within `staleWhileRevalidate`); otherwise the request goes to the origin
+   * alone and its response is not stored. Adds origin load on a miss: such requests are not
+   * collapsed (one that led would store its response). @default false
    */
   noStore?: DirectivePermission
   /**
    * `no-cache`, `max-age=N`, `min-fresh=N`: a stored response too old for the client is not
-   * used (`Pragma: no-cache` is not read: RFC 9111 deprecates it); the origin is asked (conditionally,
-   * when shared mode kept a validator) and its response replaces the entry. This lets the
-   * client add origin load: allow it only to clients you trust. @default false
+   * used (`Pragma: no-cache` is not read: RFC 9111 deprecates it); the origin is asked
+   * (conditionally, when shared mode kept a validator), once for the requests that ask
+   * together, and its response replaces the entry, which everyone else keeps getting meanwhile
+   * (and which stands in for a 5xx within `staleIfError`). This lets the client add origin load:
+   * allow it only to clients you trust. @default false
    */
   revalidate?: DirectivePermission
 }

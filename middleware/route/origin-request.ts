@@ -4,7 +4,7 @@ import { captureResponse, type CapturedResponse } from './capture.js'
 import { toRouteValue, type OriginContext } from './origin.js'
 import type { Exchange, Route } from './route-context.js'
 import type { RouteValue } from './stored-response.js'
-import { canSubrequest, runSubrequest } from './subrequest.js'
+import { canSubrequest, runSubrequest, type SubrequestResult } from './subrequest.js'
 
 /**
  * How a miss reaches the origin: this request itself (`fetchInline`), or a copy of it run through
@@ -53,6 +53,13 @@ export async function fetchInline(
   return toRouteValue(origin, ctx, produced)
 }
 
+/** A route value, and whether it may answer the request whose subrequest produced it. */
+export interface OwnValue {
+  readonly value: RouteValue
+  /** Even unstored: the route's own complete answer to that request (see {@link ownAnswer}). */
+  readonly own: boolean
+}
+
 /**
  * Refresh a stale entry through a subrequest (anonymous unless the key holds the credential);
  * a 5xx keeps the stale one (stale-if-error).
@@ -61,8 +68,19 @@ export async function revalidate(
   route: Route,
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
-): Promise<RouteValue> {
+): Promise<OwnValue> {
   const produced = await runSubrequest(origin.req, route.settings.maxBodySize, route.keep)
   if (produced.response.status >= 500) throw new OriginError(produced.response)
-  return toRouteValue(origin, ctx, produced)
+  return { value: await toRouteValue(origin, ctx, produced), own: ownAnswer(produced) }
+}
+
+/**
+ * Whether a subrequest's answer, stored or not, may answer the request that made it instead of
+ * running the handler again for it: only the route's own capture of a complete response (not
+ * a body cut at `maxBodySize`, not what middleware ahead of the route answered the copy, such
+ * as a rate limiter counting it as one more request).
+ */
+export function ownAnswer(produced: SubrequestResult): boolean {
+  const { response } = produced
+  return produced.reached && !response.bodyTooLarge && !response.aborted
 }

@@ -15,6 +15,10 @@ export interface Found {
   readonly freshUntil: number
   /** The route key, or the variant's key when a vary pointer was followed. */
   readonly key: string
+  /** Header names `key` includes (the route's `vary`, or the pointer's). */
+  readonly keyVary: readonly string[]
+  /** Whether a vary pointer was followed. */
+  readonly variant: boolean
 }
 
 /**
@@ -25,22 +29,29 @@ export async function peek(
   scope: RouteScope,
   req: RouteRequest,
   at: { readonly parts: UrlParts; readonly key: string },
-  stale = false,
+  { stale = false }: { readonly stale?: boolean } = {},
 ): Promise<Found | undefined> {
   const { cache, settings } = scope
   const namespace = settings.namespace
   const entry = await cache.getEntry(at.key, { namespace, stale })
-  let value = entry?.value
-  let freshUntil = entry?.freshUntil ?? 0
-  let key = at.key
-  if (isRouteValue(value) && value.kind === 'vary') {
-    key = keyFor({ settings, req, parts: at.parts }, value.names)
-    const variant = await cache.getEntry(key, { namespace, stale })
-    value = variant?.value
-    freshUntil = variant?.freshUntil ?? 0
+  const first = entry?.value
+  if (!isRouteValue(first)) return undefined
+  if (first.kind === 'response') {
+    if (!first.stored) return undefined
+    const freshUntil = entry?.freshUntil ?? 0
+    return { response: first, freshUntil, key: at.key, keyVary: settings.vary, variant: false }
   }
+  const key = keyFor({ settings, req, parts: at.parts }, first.names)
+  const variant = await cache.getEntry(key, { namespace, stale })
+  const value = variant?.value
   return isRouteValue(value) && value.kind === 'response' && value.stored
-    ? { response: value, freshUntil, key }
+    ? {
+        response: value,
+        freshUntil: variant?.freshUntil ?? 0,
+        key,
+        keyVary: first.names,
+        variant: true,
+      }
     : undefined
 }
 

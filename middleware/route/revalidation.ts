@@ -3,6 +3,7 @@ import { conditionalHeaders, freshenedHeaders } from '../http/freshening.js'
 import type { CapturedResponse } from './capture.js'
 import { keepUnfresh, keyFor, refusal, toRouteValue, type OriginContext } from './origin.js'
 import { isRecord, recordKey, type RevalidationRecord } from './revalidation-record.js'
+import { ownAnswer, type OwnValue } from './origin-request.js'
 import { toStored, type RouteValue } from './stored-response.js'
 import { canSubrequest, runSubrequest, type SubrequestCredentials } from './subrequest.js'
 
@@ -11,24 +12,24 @@ import { canSubrequest, runSubrequest, type SubrequestCredentials } from './subr
  * (revalidation-record.ts): the origin is asked conditionally (RFC 9111 4.3.1), through a
  * subrequest, since the client's own request must get a full answer. A 304 refreshes the kept
  * response's header fields and freshness (4.3.3, 4.3.4) and it is stored again like any
- * response the origin sends; anything else is that response (`full`: the origin's own answer to
- * this request, stored or not). Undefined when nothing is kept (or no Express application can
+ * response the origin sends; anything else is that response (`own`: the route's own complete
+ * answer to this request, stored or not). Undefined when nothing is kept (or no Express application can
  * re-run the request): the request goes to the origin itself.
  */
 export async function revalidateKept(
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
   limits: { readonly maxBytes: number; readonly keep: SubrequestCredentials },
-): Promise<{ readonly value: RouteValue; readonly full: boolean } | undefined> {
+): Promise<OwnValue | undefined> {
   if (!origin.settings.shared || !canSubrequest(origin.req)) return undefined
   const record = await keptRecord(origin)
   if (record === undefined) return undefined
   const conditional = conditionalHeaders(record.validators)
   const produced = await runSubrequest(origin.req, limits.maxBytes, limits.keep, conditional)
   if (produced.response.status !== 304) {
-    return { value: await toRouteValue(origin, ctx, produced), full: true }
+    return { value: await toRouteValue(origin, ctx, produced), own: ownAnswer(produced) }
   }
-  return { value: await confirmed(origin, ctx, record, produced), full: false }
+  return { value: await confirmed(origin, ctx, record, produced), own: false }
 }
 
 /** A 304 to the conditional request: the kept response, freshened, stored again if it may be. */

@@ -19,6 +19,8 @@ export interface RouteScope {
 /** A route, built once when cacheRoute is called. */
 export interface Route extends RouteScope {
   readonly fnOptions: CacheFnOptions<RouteValue>
+  /** `fnOptions` with `forceFresh`: a refresh the route or a client asked for. */
+  readonly forcedFnOptions: CacheFnOptions<RouteValue>
   /** The credentials subrequests keep: only those the key holds. */
   readonly keep: SubrequestCredentials
   /** How the L1 tier is asked (stored responses are never mutated: one shared copy). */

@@ -48,6 +48,11 @@ export interface SubrequestResult {
   readonly response: CapturedResponse
   readonly req: IncomingMessage
   readonly res: ServerResponse
+  /**
+   * Whether the route's own cache captured it (the route was reached), rather than the whole
+   * chain's watch (something ahead of the route answered: an auth 401, a rate limiter's 429).
+   */
+  readonly reached: boolean
 }
 
 /** Which credentials a subrequest keeps: only those the route's key holds. */
@@ -86,8 +91,9 @@ export function runSubrequest(
   // an auth middleware, an error page): the route's own capture takes precedence when it runs.
   const outer = captureResponse(res, { maxBytes, detached: true })
   return new Promise((resolve, reject) => {
-    const done = (response: CapturedResponse): void => resolve({ response, req: copy, res })
     let reached = false
+    const done = (response: CapturedResponse): void =>
+      resolve({ response, req: copy, res, reached })
     const slot: SubrequestSlot = {
       capture: (response) => {
         reached = true

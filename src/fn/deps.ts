@@ -15,6 +15,8 @@ export interface FnDeps {
   readonly waiters: WaiterRegistry
   /** Calls by namespace and key. */
   readonly flights: SingleFlight
+  /** Calls with `forceFresh`, by namespace and key (they never join a lookup's flight). */
+  readonly forced: SingleFlight
   /** Background refreshes, by store key. */
   readonly refreshes: SingleFlight
   /** Direct runs of keys marked hit-for-pass, by store key. */

@@ -44,15 +44,17 @@ export class FnEngine {
    * detaches its own, anything wider all of them.
    */
   forget(scope: InvalidatedScope): void {
-    const { flights, refreshes, passes } = this.#deps
+    const { flights, forced, refreshes, passes } = this.#deps
     if (scope.kind === 'key') {
       flights.detach(scope.namespace, scope.key)
+      forced.detach(scope.namespace, scope.key)
       const { value } = this.#settings.keyspace.entry(scope.namespace, scope.key)
       refreshes.detach('', value)
       passes.detach('', value)
       return
     }
     flights.detach(scope.kind === 'namespace' ? scope.namespace : undefined)
+    forced.detach(scope.kind === 'namespace' ? scope.namespace : undefined)
     refreshes.detach()
     passes.detach()
   }
@@ -82,7 +84,7 @@ export class FnEngine {
    */
   #joinFast<T>(key: string, options: CacheFnOptions<T>): Flight<CacheFnResult<T>> | undefined {
     if (typeof key !== 'string' || typeof options !== 'object' || options === null) return undefined
-    if (options.signal !== undefined) return undefined
+    if (options.signal !== undefined || options.forceFresh === true) return undefined
     const namespace = options.namespace ?? this.#settings.namespace
     const flight = this.#deps.flights.get<CacheFnResult<T>>(namespace, key)
     if (flight !== undefined) flight.joined++
@@ -107,12 +109,16 @@ export class FnEngine {
       return Promise.reject(error)
     }
     const { plan } = call
-    const local = this.#deps.entries.fromL1<T>(plan.keys, Date.now(), plan.immutable)
+    const local = plan.forceFresh
+      ? undefined
+      : this.#deps.entries.fromL1<T>(plan.keys, Date.now(), plan.immutable)
     if (local !== undefined) {
       const served = this.#serve(call, local)
       if (served !== undefined) return abortable(served, plan.signal)
     }
-    const { flight } = this.#deps.flights.run(
+    // Forced calls share a flight with each other, never with a lookup that may find the old value.
+    const flights = plan.forceFresh ? this.#deps.forced : this.#deps.flights
+    const { flight } = flights.run(
       plan.namespace,
       key,
       () => this.#lookup(call),
@@ -152,6 +158,8 @@ export class FnEngine {
     // The store cannot be reached: nobody can share a result, so waiting for the lock's holder
     // would only serialize instances (defect 8 of issue 12). Run now, without lock or store.
     if (entry === 'failed') return lead(call, undefined, undefined, 'fallback', true)
+    // Forced: whatever is stored (a value, a marker) is only what the computation replaces.
+    if (plan.forceFresh) return this.#compute(call, entry)
     if (entry !== undefined) {
       const served = this.#serve(call, entry)
       if (served !== undefined) return served

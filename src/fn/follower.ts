@@ -92,6 +92,10 @@ async function check<T>(
   const entry = await deps.entries.readChecked<T>(plan.namespace, plan.keys)
   // The store went away while we wait: the holder cannot store or announce anything either.
   if (entry === 'failed') return settled(w, lead(w.call, w.stale, undefined, 'fallback', true))
+  // A forced call waits for what replaces the entry it found, not for that entry itself.
+  if (plan.forceFresh && w.stale !== undefined && (entry?.createdAt ?? 0) <= w.stale.createdAt) {
+    return undefined
+  }
   const found = settle(entry, Date.now())
   if (found === undefined) return undefined
   if (by !== undefined) deps.events.emit('fn:woken', { namespace: plan.namespace, by })

@@ -96,6 +96,7 @@ export function planCall<T>(
     passTtlMs: orZero(options.passTtl, 'passTtl', defaults.passTtlMs),
     signal: checkSignal(options.signal),
     immutable: options.immutable === true,
+    forceFresh: checkFlag(options.forceFresh, 'forceFresh'),
   }
 }
 
@@ -151,6 +152,11 @@ function checkTags(tags: unknown): readonly string[] {
   if (!Array.isArray(tags))
     throw new InvalidOptionError('tags', `must be an array of strings (got ${describe(tags)})`)
   return tags.map(checkTag)
+}
+
+function checkFlag(value: unknown, option: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true
+  throw new InvalidOptionError(option, `must be a boolean (got ${describe(value)})`)
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {

@@ -38,8 +38,12 @@ export interface CacheEventMap {
   'cache:stale': {
     /** Namespace of the key (or route). */
     namespace: string
-    /** Why stale was served: refreshing in the background, the function failed, or it was slow. */
-    reason: 'revalidate' | 'error' | 'timeout'
+    /**
+     * Why stale was served: refreshing in the background, the function failed, it was slow, or
+     * the client accepted it (cacheRoute: a request's `max-stale`, or a stale response answering
+     * `only-if-cached`/`no-store` where any request would have been served it).
+     */
+    reason: 'revalidate' | 'error' | 'timeout' | 'client'
   }
   /** No usable value was found. */
   'cache:miss': {

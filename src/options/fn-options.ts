@@ -56,6 +56,14 @@ export interface CacheFnOptions<T = unknown> {
   /** Stop waiting when aborted (the computation goes on for other callers). */
   signal?: AbortSignal
   /**
+   * Compute even when a fresh value is stored, as a miss would (once per key in this process,
+   * under the lock across instances, fenced), and store the result. The stored value stays in
+   * place until then: other callers keep getting it, and it is the fallback `staleIfError`
+   * serves when the function fails (within the entry's window). A cached failure or pass marker
+   * is not taken either. @default false
+   */
+  forceFresh?: boolean
+  /**
    * Promise not to mutate the value: hits from the L1 tier then share one decoded copy instead
    * of decoding a fresh one each time (faster; used by cacheRoute for stored responses).
    * @default false
@@ -139,6 +147,7 @@ export interface FnPlan<T> {
   readonly passTtlMs: number
   readonly signal: AbortSignal | undefined
   readonly immutable: boolean
+  readonly forceFresh: boolean
 }
 
 /** Built-in defaults of cacheFn (the cache's own `defaultTtl` supplies `ttl`). */

@@ -3,6 +3,7 @@ import { describeBulkInvalidation } from './cache-fn/bulk-invalidation.js'
 import { describeComputing } from './cache-fn/computing.js'
 import { describeFailures } from './cache-fn/failures.js'
 import { describeFencing } from './cache-fn/fencing.js'
+import { describeForcing } from './cache-fn/forcing.js'
 import { useInstances } from './cache-fn/instances.js'
 import { describeInvalidation } from './cache-fn/invalidation.js'
 import { describeSingleFlight } from './cache-fn/single-flight.js'
@@ -20,6 +21,7 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
     describeStale(instance)
     describeTimeouts(instance)
     describeFencing(instance)
+    describeForcing(instance)
     describeInvalidation(instance)
     describeBulkInvalidation(instance)
   })

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { createCache, MemoryStore, type Cache } from '../../src/index.js'
 import { cacheRoute, type CacheRouteOptions } from '../../middleware/index.js'
-import { sleep } from '../support/wait.js'
+import { deferred, sleep } from '../support/wait.js'
 import { EXPRESS_VERSIONS } from './apps.js'
 
 /**
@@ -35,31 +35,46 @@ describe('review: request directives that promise "no origin load"', () => {
   })
   afterEach(() => cache.close())
 
-  it('no-store on a miss collapses like any other miss (the handler runs once, not once per client)', async () => {
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
+  it('no-store on a miss: each goes to the origin alone (documented), the plain request still collapses and stores', async () => {
+    const gate = deferred()
+    let waiting = deferred()
     app.get(
       '/herd',
       cacheRoute(cache, { ttl: '1h', requestDirectives: NO_ORIGIN_LOAD }),
       async (_req: Request, res: Response) => {
         runs++
-        await gate
+        waiting.resolve()
+        await gate.promise
         res.set('cache-control', 'max-age=3600').send(`v${runs}`)
       },
     )
-    const leader = request(app).get('/herd').then((r) => r)
-    await sleep(50)
-    const herd = Array.from({ length: 5 }, () =>
-      request(app)
-        .get('/herd')
-        .set('cache-control', 'no-store')
-        .then((r) => r),
+    const leader = request(app)
+      .get('/herd')
+      .then((r) => r)
+    await waiting.promise
+    const herd: Promise<request.Response>[] = []
+    for (let i = 0; i < 3; i++) {
+      waiting = deferred()
+      herd.push(
+        request(app)
+          .get('/herd')
+          .set('cache-control', 'no-store')
+          .then((r) => r),
+      )
+      await waiting.promise // this no-store request reached the handler by itself
+    }
+    const follower = request(app)
+      .get('/herd')
+      .then((r) => r)
+    gate.resolve()
+    const [first, ...rest] = await Promise.all([leader, ...herd, follower])
+    expect(runs, 'the leader and each no-store request').to.equal(4)
+    expect(rest.slice(0, 3).map((r) => r.headers['cache-status'])).to.deep.equal(
+      Array(3).fill('herdlock; fwd=bypass; detail=no-store'),
     )
-    await sleep(100)
-    release()
-    await Promise.all([leader, ...herd])
-    // Without the directive the six requests collapse onto one origin run.
-    expect(runs, 'origin runs for 1 plain + 5 no-store requests').to.equal(1)
+    // The plain follower collapsed onto the leader; the stored response is the leader's.
+    expect(rest[3]?.text).to.equal(first?.text)
+    expect((await request(app).get('/herd')).text).to.equal(first?.text)
   })
 
   it('no-store during the stale-while-revalidate window does not send every request to the origin', async () => {

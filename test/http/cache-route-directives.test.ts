@@ -160,6 +160,7 @@ for (const { name, create } of EXPRESS_VERSIONS) {
         await sleep(mode === 'shared' ? 1_100 : 80)
         expect(await ask('/m', 'max-stale')).to.deep.equal(['STALE', 'v1'])
         expect(await ask('/m', 'max-stale=30')).to.deep.equal(['STALE', 'v1'])
+        expect(t.cache.stats().staleByReason['client']).to.equal(2)
         expect(await ask('/m', 'max-stale=0')).to.deep.equal(['MISS', 'v2'])
         expect(t.runs).to.equal(2)
       })
@@ -192,6 +193,41 @@ for (const { name, create } of EXPRESS_VERSIONS) {
 
   describe(`cacheRoute request directives on ${name}: what they never do`, () => {
     const t = useMemoryRoutes(create)
+
+    it("never takes the stored copy away during an outage: neither a client's no-cache nor refresh(req)", async () => {
+      let failing = false
+      t.app.get(
+        '/down',
+        cacheRoute(t.cache, {
+          ttl: '1h',
+          staleIfError: '1h',
+          requestDirectives: { revalidate: true },
+          refresh: (req) => req.headers['x-refresh'] === 'yes',
+        }),
+        (_req: Request, res: Response) => {
+          t.runs++
+          if (failing) return res.status(503).send('down')
+          res.send(`good ${t.runs}`)
+        },
+      )
+      await request(t.app).get('/down')
+      failing = true
+      for (const headers of [{ 'cache-control': 'no-cache' }, { 'x-refresh': 'yes' }]) {
+        // The asking client gets the stored copy, labelled stale (staleIfError stands in).
+        const asked = await request(t.app).get('/down').set(headers)
+        expect([asked.status, asked.headers['x-cache'], asked.text]).to.deep.equal([
+          200,
+          'STALE',
+          'good 1',
+        ])
+        const other = await request(t.app).get('/down')
+        expect([other.headers['x-cache'], other.text]).to.deep.equal(['HIT', 'good 1'])
+      }
+      failing = false
+      const refreshed = await request(t.app).get('/down').set('cache-control', 'no-cache')
+      expect(refreshed.text).to.equal('good 4')
+      expect((await request(t.app).get('/down')).text).to.equal('good 4')
+    })
 
     it('max-stale never serves a must-revalidate response stale (shared mode)', async () => {
       t.app.get(

@@ -303,7 +303,7 @@ describe('Status counters over Redis: a scripted sequence, as JSON and as Promet
       hitRatio: 2 / 11,
       hitsByTier: { l1: 0, store: 2 },
       stale: 1,
-      staleByReason: { revalidate: 0, error: 1, timeout: 0 },
+      staleByReason: { revalidate: 0, error: 1, timeout: 0, client: 0 },
       notStored: 1,
       notStoredByReason: { predicate: 1 },
       // p1 p2 p6 p8 p10, and a's plain set of p9 (the holder's write of p9 was refused)

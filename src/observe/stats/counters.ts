@@ -45,7 +45,7 @@ export class Counters {
   hitsL1 = 0
   hitsStore = 0
   misses = 0
-  readonly stale = new Tally(['revalidate', 'error', 'timeout'])
+  readonly stale = new Tally(['revalidate', 'error', 'timeout', 'client'])
   readonly bypasses = new Tally()
   readonly notStored = new Tally()
   stores = 0

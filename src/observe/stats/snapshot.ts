@@ -20,7 +20,7 @@ export interface NamespaceStatsSnapshot {
     /** Served from the store (Redis or memory). */
     readonly store: number
   }
-  /** Stale values served (stale-while-revalidate, stale-if-error, soft timeout). */
+  /** Stale values served (stale-while-revalidate, stale-if-error, soft timeout, client's choice). */
   readonly stale: number
   /** Stale serves by reason: `revalidate`, `error`, `timeout`. */
   readonly staleByReason: Readonly<Record<string, number>>
