@@ -56,7 +56,9 @@ export async function storeResult<T>(
   { value, skip, plan }: FunctionOutcome<T>,
 ): Promise<CacheFnResult<T>> {
   const { events, entries } = c.call.deps
-  const now = Date.now()
+  // A refresh's entry is strictly newer than the one it replaces, even within one millisecond:
+  // waiters and re-checks tell the two apart by `createdAt` (a forced refresh of a fresh value).
+  const now = Math.max(Date.now(), (c.stale?.createdAt ?? 0) + 1)
   const result = computed(value, now)
   if (c.fence === undefined) {
     // No fence: the store was unreachable when the computation began, so an invalidation

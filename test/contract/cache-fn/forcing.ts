@@ -78,6 +78,37 @@ export function describeForcing(instance: InstanceFactory): void {
       expect(runs).to.equal(1)
     })
 
+    it('tells the refresh from the value it replaces within one millisecond', async () => {
+      const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
+      const realNow = Date.now
+      const frozen = realNow()
+      // Every write of this test lands in the same millisecond (a fast store, a fast function).
+      Date.now = () => frozen
+      try {
+        await a.cacheFn('k', () => 0, { ttl: '1h' })
+        let runs = 0
+        const gate = deferred()
+        const started = deferred()
+        const fn = async (): Promise<number> => {
+          runs++
+          started.resolve()
+          await gate.promise
+          return runs
+        }
+        const options = { ttl: '1h', forceFresh: true } as const
+        const first = a.cacheFn('k', fn, options)
+        await started.promise
+        const other = b.cacheFn('k', fn, options)
+        await nextEvent(b, 'lock:contended')
+        gate.resolve()
+        expect(await Promise.all([first, other])).to.deep.equal([1, 1])
+        expect(runs).to.equal(1)
+      } finally {
+        Date.now = realNow
+      }
+    })
+
     it('takes no cached failure for an answer', async () => {
       const cache = instance()
       await cache
