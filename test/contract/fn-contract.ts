@@ -4,6 +4,7 @@ import { describeComputing } from './cache-fn/computing.js'
 import { describeFailures } from './cache-fn/failures.js'
 import { describeFencing } from './cache-fn/fencing.js'
 import { describeForcing } from './cache-fn/forcing.js'
+import { describeForcingReview } from './cache-fn/forcing-review.js'
 import { useInstances } from './cache-fn/instances.js'
 import { describeInvalidation } from './cache-fn/invalidation.js'
 import { describeSingleFlight } from './cache-fn/single-flight.js'
@@ -22,6 +23,7 @@ export function describeFnContract(name: string, backend: () => CacheOptions): v
     describeTimeouts(instance)
     describeFencing(instance)
     describeForcing(instance)
+    describeForcingReview(instance)
     describeInvalidation(instance)
     describeBulkInvalidation(instance)
   })

@@ -1,0 +1,195 @@
+import { expect } from 'chai'
+import { nextEvent } from '../../support/events.js'
+import { deferred } from '../../support/wait.js'
+import { CodedError, type InstanceFactory } from './instances.js'
+
+/**
+ * Review of `forceFresh` (2656962..main): attempts to break what options/fn-options.ts promises
+ * ("The stored value stays in place until then: other callers keep getting it, and it is the
+ * fallback staleIfError serves"; "once per key in this process, under the lock across
+ * instances, fenced"). Run: `npx mocha test/contract/every-backend.test.ts -g "forceFresh review"`.
+ */
+export function describeForcingReview(instance: InstanceFactory): void {
+  describe('forceFresh review: findings (fail on main)', () => {
+    it('a forced call that fails with errorTtl leaves the fresh value to other callers', async () => {
+      const cache = instance()
+      const options = { ttl: '1h', errorTtl: '1m', staleIfError: '1h' } as const
+      await cache.cacheFn('k', () => 'good', options)
+      const failing = (): never => {
+        throw new CodedError('origin down')
+      }
+      const forced = await cache.cacheFnResult('k', failing, { ...options, forceFresh: true })
+      expect([forced.status, forced.value]).to.deep.equal(['stale', 'good'])
+      // Every other caller had a fresh value before the forced call; the cached failure
+      // (errorTtl) now stands in its place for them, staleIfError notwithstanding.
+      const other = await cache
+        .cacheFnResult('k', () => 'never', options)
+        .then((r) => [r.status, r.value])
+        .catch((error: Error) => ['rejected', error.message])
+      expect(other).to.deep.equal(['hit', 'good'])
+    })
+
+    it('a forced result that is not stored (passTtl) leaves the fresh value to other callers', async () => {
+      const cache = instance()
+      const options = { ttl: '1h', passTtl: '1m' } as const
+      await cache.cacheFn('k', () => 'good', options)
+      const forced = await cache.cacheFn(
+        'k',
+        ({ skip }) => {
+          skip('predicate')
+          return 'unstorable'
+        },
+        { ...options, forceFresh: true },
+      )
+      expect(forced).to.equal('unstorable')
+      let runs = 0
+      const other = await cache.cacheFnResult(
+        'k',
+        () => {
+          runs++
+          return 'ran'
+        },
+        options,
+      )
+      // The fresh value was replaced by a pass marker: every caller runs fn for passTtl.
+      expect([other.status, other.value, runs]).to.deep.equal(['hit', 'good', 0])
+    })
+
+    it('a forced failure cached (errorTtl) within one millisecond answers the forced waiter on another instance', async () => {
+      const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
+      const realNow = Date.now
+      const frozen = realNow()
+      // Same millisecond as the value it replaces (or a writer whose clock is behind).
+      Date.now = () => frozen
+      try {
+        await a.cacheFn('k', () => 0, { ttl: '1h' })
+        let runs = 0
+        const gate = deferred()
+        const started = deferred()
+        const fn = async (): Promise<number> => {
+          runs++
+          started.resolve()
+          await gate.promise
+          throw new CodedError(`failure ${runs}`)
+        }
+        const options = { ttl: '1h', errorTtl: '1h', forceFresh: true } as const
+        const first = a.cacheFn('k', fn, options).catch((e: Error) => e.message)
+        await started.promise
+        const other = b.cacheFn('k', fn, options).catch((e: Error) => e.message)
+        await nextEvent(b, 'lock:contended')
+        gate.resolve()
+        // b should take a's cached failure (one run); it ignores the marker (createdAt not
+        // newer than the value it found), takes the lock over once a releases it, and runs again.
+        expect(await Promise.all([first, other])).to.deep.equal(['failure 1', 'failure 1'])
+        expect(runs).to.equal(1)
+      } finally {
+        Date.now = realNow
+      }
+    })
+
+    it('suspicion (design): a forced call made after the data changed does not get a value read before', async () => {
+      const cache = instance()
+      await cache.cacheFn('k', () => 'v0', { ttl: '1h' })
+      let data = 'v1'
+      const gate = deferred()
+      const started = deferred()
+      const options = { ttl: '1h', forceFresh: true } as const
+      const first = cache.cacheFn(
+        'k',
+        async () => {
+          const read = data
+          started.resolve()
+          await gate.promise
+          return read
+        },
+        options,
+      )
+      await started.promise
+      data = 'v2' // the write the second caller forces a refresh for
+      const second = cache.cacheFn('k', () => data, options)
+      gate.resolve()
+      expect(await first).to.equal('v1')
+      // It joins the forced flight that read v1 before the change, and v1 is what stays stored.
+      expect(await second).to.equal('v2')
+      expect(await cache.get('k')).to.equal('v2')
+    })
+  })
+
+  describe('forceFresh review: guards (pass on main)', () => {
+    it('a forced computation started before invalidate() does not store its value after it', async () => {
+      const cache = instance()
+      await cache.cacheFn('k', () => 'v0', { ttl: '1h' })
+      const gate = deferred()
+      const started = deferred()
+      const forced = cache.cacheFn(
+        'k',
+        async () => {
+          started.resolve()
+          await gate.promise
+          return 'old'
+        },
+        { ttl: '1h', forceFresh: true },
+      )
+      await started.promise
+      await cache.invalidate({ key: 'k' })
+      // A forced call after the invalidation starts afresh (its flight was forgotten).
+      const after = cache.cacheFn('k', () => 'new', { ttl: '1h', forceFresh: true })
+      gate.resolve()
+      expect(await forced).to.equal('old')
+      expect(await after).to.equal('new')
+      expect(await cache.get('k')).to.equal('new')
+    })
+
+    it('a forced waiter on another instance, holder failing without errorTtl, gets the stored value within staleIfError', async () => {
+      const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
+      const options = { ttl: '1h', staleIfError: '1h', forceFresh: true } as const
+      await a.cacheFn('k', () => 'good', { ttl: '1h', staleIfError: '1h' })
+      let runs = 0
+      const gate = deferred()
+      const started = deferred()
+      const fn = async (): Promise<string> => {
+        runs++
+        started.resolve()
+        await gate.promise
+        throw new CodedError('down')
+      }
+      const first = a.cacheFnResult('k', fn, options)
+      await started.promise
+      const other = b.cacheFnResult('k', fn, options)
+      await nextEvent(b, 'lock:contended')
+      gate.resolve()
+      const results = await Promise.all([first, other])
+      expect(results.map((r) => [r.status, r.value])).to.deep.equal([
+        ['stale', 'good'],
+        ['stale', 'good'],
+      ])
+      expect(runs).to.equal(1)
+      expect(await a.get('k')).to.equal('good')
+    })
+
+    it('a plain eager refresh and a forced call on another instance: one run, the newest stays', async () => {
+      const [a, b] = [instance(), instance()]
+      await Promise.all([a.ready(), b.ready()])
+      let runs = 0
+      const gate = deferred()
+      const started = deferred()
+      const fn = async (): Promise<number> => {
+        runs++
+        started.resolve()
+        await gate.promise
+        return runs
+      }
+      await a.cacheFn('k', () => 0, { ttl: '1h' })
+      const forced = a.cacheFn('k', fn, { ttl: '1h', forceFresh: true })
+      await started.promise
+      // An eager refresh on b finds the lock taken: left to the forced holder.
+      expect(await b.cacheFn('k', fn, { ttl: '1h', eagerRefresh: 0.01 })).to.equal(0)
+      gate.resolve()
+      expect(await forced).to.equal(1)
+      expect(await b.cacheFn('k', () => -1, { ttl: '1h' })).to.equal(1)
+      expect(runs).to.equal(1)
+    })
+  })
+}
