@@ -4,7 +4,7 @@ import { captureResponse } from './capture.js'
 import { bypassed, labelResponse } from './cache-status.js'
 import type { RouteRequest } from './key.js'
 import { lookup, serveLocal } from './lookup.js'
-import { serveDirected } from './directed.js'
+import { refreshStored, serveDirected } from './directed.js'
 import { announceSurrogate, onceNext } from './next-once.js'
 import { bypass, passUnsafe, serveCredentialed, serveHead } from './non-collapsing.js'
 import type { CacheRouteOptions } from './options.js'
@@ -85,10 +85,11 @@ async function serve(
     case 'credentialed':
       return serveCredentialed(route, req, res, next, plan)
   }
-  const { parts, key, started, directives, refresh } = plan
+  const { parts, key, started, directives } = plan
   const ex = { req, res, next, parts, started }
-  if (directives !== undefined && !refresh) return serveDirected(route, ex, { key, directives })
-  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false, forced: refresh })
+  if (plan.refresh) return refreshStored(route, ex, { key, directives })
+  if (directives !== undefined) return serveDirected(route, ex, { key, directives })
+  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false })
 }
 
 /** The cacheFn options every GET of the route is looked up with. */

@@ -85,11 +85,13 @@ export async function lookup(route: Route, ex: Exchange, at: LookupTarget): Prom
   }
   const fn = async (ctx: CacheFnContext<RouteValue>): Promise<RouteValue> => {
     const limits = { maxBytes: route.settings.maxBodySize, keep: route.keep }
-    // A forced refresh asks conditionally too when a validator was kept (shared mode).
-    const conditional = ctx.stale === undefined || at.forced === true
+    // A miss, or a refresh this request asked for (forced: it waits for the answer, which is
+    // its own), asks conditionally when a validator was kept, else goes to the origin inline;
+    // a stale entry another request is served meanwhile is refreshed through a subrequest.
     const made =
-      (conditional ? await revalidateKept(origin, ctx, limits) : undefined) ??
-      (ctx.stale === undefined ? undefined : await revalidate(route, origin, ctx))
+      ctx.stale === undefined || at.forced === true
+        ? await revalidateKept(origin, ctx, limits)
+        : await revalidate(route, origin, ctx)
     if (made !== undefined) {
       revalidated = true
       ownAnswer = made.own

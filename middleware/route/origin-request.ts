@@ -20,6 +20,24 @@ export class OriginError extends Error {
 }
 
 /**
+ * Middleware ahead of the route answered a subrequest (a rate limiter's 429, an auth 401): that
+ * is not the origin's answer, so it is neither stored nor given to the client, whose own request
+ * then goes on to the handler (or gets the stale response within `staleIfError`).
+ */
+export class AnsweredAheadError extends Error {
+  constructor(readonly status: number) {
+    super(`a subrequest was answered ${status} before it reached the route`)
+    this.name = 'AnsweredAheadError'
+  }
+}
+
+/** A subrequest's result as the origin's: throws when something ahead of the route answered. */
+export function fromOrigin(produced: SubrequestResult): SubrequestResult {
+  if (!produced.reached) throw new AnsweredAheadError(produced.response.status)
+  return produced
+}
+
+/**
  * This request becomes the origin request: its response streams to its client while captured.
  * Its own request shape stays its own: validators and Range are dropped (the full response is
  * what others need, and a 200 answers them too), and when its client leaves before the response
@@ -69,7 +87,9 @@ export async function revalidate(
   origin: OriginContext,
   ctx: CacheFnContext<RouteValue>,
 ): Promise<OwnValue> {
-  const produced = await runSubrequest(origin.req, route.settings.maxBodySize, route.keep)
+  const produced = fromOrigin(
+    await runSubrequest(origin.req, route.settings.maxBodySize, route.keep),
+  )
   if (produced.response.status >= 500) throw new OriginError(produced.response)
   return { value: await toRouteValue(origin, ctx, produced), own: ownAnswer(produced) }
 }

@@ -3,7 +3,7 @@ import { conditionalHeaders, freshenedHeaders } from '../http/freshening.js'
 import type { CapturedResponse } from './capture.js'
 import { keepUnfresh, keyFor, refusal, toRouteValue, type OriginContext } from './origin.js'
 import { isRecord, recordKey, type RevalidationRecord } from './revalidation-record.js'
-import { ownAnswer, type OwnValue } from './origin-request.js'
+import { fromOrigin, ownAnswer, type OwnValue } from './origin-request.js'
 import { toStored, type RouteValue } from './stored-response.js'
 import { canSubrequest, runSubrequest, type SubrequestCredentials } from './subrequest.js'
 
@@ -25,7 +25,9 @@ export async function revalidateKept(
   const record = await keptRecord(origin)
   if (record === undefined) return undefined
   const conditional = conditionalHeaders(record.validators)
-  const produced = await runSubrequest(origin.req, limits.maxBytes, limits.keep, conditional)
+  const produced = fromOrigin(
+    await runSubrequest(origin.req, limits.maxBytes, limits.keep, conditional),
+  )
   if (produced.response.status !== 304) {
     return { value: await toRouteValue(origin, ctx, produced), own: ownAnswer(produced) }
   }

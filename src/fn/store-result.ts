@@ -19,8 +19,8 @@ export async function announceFailure<T>(c: Computation<T>, error: unknown): Pro
   const { entries, bus } = c.call.deps
   const { plan } = c.call
   const wire = toWire(error)
-  if (plan.errorTtlMs > 0 && c.fence !== undefined) {
-    const [outcome] = await entries.write([marker(plan, 'error', wire, plan.errorTtlMs, c.fence)])
+  if (plan.errorTtlMs > 0 && c.fence !== undefined && !replacesFresh(c)) {
+    const [outcome] = await entries.write([marker(c, 'error', wire, plan.errorTtlMs, c.fence)])
     if (outcome?.status === 'written') return
     if (outcome?.status === 'failed') c.storeFailed = true
   }
@@ -56,9 +56,7 @@ export async function storeResult<T>(
   { value, skip, plan }: FunctionOutcome<T>,
 ): Promise<CacheFnResult<T>> {
   const { events, entries } = c.call.deps
-  // A refresh's entry is strictly newer than the one it replaces, even within one millisecond:
-  // waiters and re-checks tell the two apart by `createdAt` (a forced refresh of a fresh value).
-  const now = Math.max(Date.now(), (c.stale?.createdAt ?? 0) + 1)
+  const now = writeTime(c)
   const result = computed(value, now)
   if (c.fence === undefined) {
     // No fence: the store was unreachable when the computation began, so an invalidation
@@ -109,10 +107,8 @@ function registrationLapsed<T>(c: Computation<T>, now: number): boolean {
  */
 async function announcePass<T>(c: Computation<T>, plan: FnPlan<T>): Promise<void> {
   const { entries, bus } = c.call.deps
-  if (plan.passTtlMs > 0 && c.fence !== undefined) {
-    const [outcome] = await entries.write([
-      marker(plan, 'pass', undefined, plan.passTtlMs, c.fence),
-    ])
+  if (plan.passTtlMs > 0 && c.fence !== undefined && !replacesFresh(c)) {
+    const [outcome] = await entries.write([marker(c, 'pass', undefined, plan.passTtlMs, c.fence)])
     if (outcome?.status === 'written') return
     if (outcome?.status === 'failed') c.storeFailed = true
   }
@@ -143,15 +139,32 @@ function entryWrite<T>(
   }
 }
 
-/** A short marker entry: "pass" (not storable) or a cached failure. */
+/** A short marker entry under the computation's fence: "pass" (not storable) or a cached failure. */
 function marker<T>(
-  plan: FnPlan<T>,
+  c: Computation<T>,
   kind: 'pass' | 'error',
   value: unknown,
   ttl: number,
   fence: number,
 ): EntryWrite {
-  return entryWrite(plan, value, Date.now(), ttl, fence, kind)
+  return entryWrite(c.call.plan, value, writeTime(c), ttl, fence, kind)
+}
+
+/**
+ * When a computation's entry is written: now, and strictly after the entry it replaces, even
+ * within one millisecond (waiters and re-checks tell the two apart by `createdAt`).
+ */
+function writeTime<T>(c: Computation<T>): number {
+  return Math.max(Date.now(), (c.stale?.createdAt ?? 0) + 1)
+}
+
+/**
+ * Whether the computation refreshes a value that is still fresh (eager refresh, `forceFresh`):
+ * its failure or unstored result then leaves that value to the other callers, with a notice,
+ * rather than covering it with a marker.
+ */
+function replacesFresh<T>(c: Computation<T>): boolean {
+  return c.stale?.kind === 'value' && c.stale.freshUntil > Date.now()
 }
 
 function jitter(maxMs: number): number {
