@@ -39,10 +39,10 @@ export interface RequestDirectiveOptions {
   noStore?: DirectivePermission
   /**
    * `no-cache`, `max-age=N`, `min-fresh=N`: a stored response too old for the client is not
-   * used (`Pragma: no-cache` is not read: RFC 9111 deprecates it); the origin is asked
-   * (conditionally, when shared mode kept a validator), once for the requests that ask
-   * together, and its response replaces the entry, which everyone else keeps getting meanwhile
-   * (and which stands in for a 5xx within `staleIfError`). This lets the client add origin load:
+   * used (`Pragma: no-cache` is not read: RFC 9111 deprecates it): the request goes to the
+   * origin itself (or, when shared mode kept a validator, a conditional subrequest does), once
+   * for the requests that ask together, and the response replaces the entry, which everyone
+   * else keeps getting meanwhile and after a failure. This lets the client add origin load:
    * allow it only to clients you trust. @default false
    */
   revalidate?: DirectivePermission

@@ -59,8 +59,10 @@ export interface CacheFnOptions<T = unknown> {
    * Compute even when a fresh value is stored, as a miss would (once per key in this process,
    * under the lock across instances, fenced), and store the result. The stored value stays in
    * place until then: other callers keep getting it, and it is the fallback `staleIfError`
-   * serves when the function fails (within the entry's window). A cached failure or pass marker
-   * is not taken either. @default false
+   * serves when the function fails (within the entry's window); a failure or an unstored result
+   * does not cover it with a marker. A cached failure or pass marker is not taken for an answer
+   * either. Forced calls that overlap share one computation (as concurrent misses do): when the
+   * data changed, `invalidate()` is what guarantees a newer value. @default false
    */
   forceFresh?: boolean
   /**
