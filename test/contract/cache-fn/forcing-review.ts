@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { nextEvent } from '../../support/events.js'
 import { deferred } from '../../support/wait.js'
+import { gated, inOneMillisecond, twoInstances } from './gated.js'
 import { CodedError, type InstanceFactory } from './instances.js'
 
 /**
@@ -10,7 +11,7 @@ import { CodedError, type InstanceFactory } from './instances.js'
  * instances, fenced"). Run: `npx mocha test/contract/every-backend.test.ts -g "forceFresh review"`.
  */
 export function describeForcingReview(instance: InstanceFactory): void {
-  describe('forceFresh review: findings (fail on main)', () => {
+  describe('forceFresh: what a failed or unstored refresh leaves, and overlapping calls', () => {
     it('a forced call that fails with errorTtl leaves the fresh value to other callers', async () => {
       const cache = instance()
       const options = { ttl: '1h', errorTtl: '1m', staleIfError: '1h' } as const
@@ -55,37 +56,23 @@ export function describeForcingReview(instance: InstanceFactory): void {
       expect([other.status, other.value, runs]).to.deep.equal(['hit', 'good', 0])
     })
 
-    it('a forced failure cached (errorTtl) within one millisecond answers the forced waiter on another instance', async () => {
-      const [a, b] = [instance(), instance()]
-      await Promise.all([a.ready(), b.ready()])
-      const realNow = Date.now
-      const frozen = realNow()
-      // Same millisecond as the value it replaces (or a writer whose clock is behind).
-      Date.now = () => frozen
-      try {
+    it('a forced failure within one millisecond answers the forced waiter on another instance', async () => {
+      const [a, b] = await twoInstances(instance)
+      await inOneMillisecond(async () => {
         await a.cacheFn('k', () => 0, { ttl: '1h' })
-        let runs = 0
-        const gate = deferred()
-        const started = deferred()
-        const fn = async (): Promise<number> => {
-          runs++
-          started.resolve()
-          await gate.promise
-          throw new CodedError(`failure ${runs}`)
-        }
+        const held = gated((run): never => {
+          throw new CodedError(`failure ${run}`)
+        })
         const options = { ttl: '1h', errorTtl: '1h', forceFresh: true } as const
-        const first = a.cacheFn('k', fn, options).catch((e: Error) => e.message)
-        await started.promise
-        const other = b.cacheFn('k', fn, options).catch((e: Error) => e.message)
+        const first = a.cacheFn('k', held.fn, options).catch((e: Error) => e.message)
+        await held.started
+        const other = b.cacheFn('k', held.fn, options).catch((e: Error) => e.message)
         await nextEvent(b, 'lock:contended')
-        gate.resolve()
-        // b should take a's cached failure (one run); it ignores the marker (createdAt not
-        // newer than the value it found), takes the lock over once a releases it, and runs again.
+        held.release()
+        // b takes a's failure (a notice: the value it replaces was fresh), never runs itself.
         expect(await Promise.all([first, other])).to.deep.equal(['failure 1', 'failure 1'])
-        expect(runs).to.equal(1)
-      } finally {
-        Date.now = realNow
-      }
+        expect(held.runs()).to.equal(1)
+      })
     })
 
     it('forced calls that overlap share one computation (documented); invalidate() is for changed data', async () => {
@@ -117,7 +104,7 @@ export function describeForcingReview(instance: InstanceFactory): void {
     })
   })
 
-  describe('forceFresh review: guards (pass on main)', () => {
+  describe('forceFresh: invalidation, takeover and eager refresh', () => {
     it('a forced computation started before invalidate() does not store its value after it', async () => {
       const cache = instance()
       await cache.cacheFn('k', () => 'v0', { ttl: '1h' })
@@ -143,54 +130,38 @@ export function describeForcingReview(instance: InstanceFactory): void {
     })
 
     it('a forced waiter on another instance, holder failing without errorTtl, gets the stored value within staleIfError', async () => {
-      const [a, b] = [instance(), instance()]
-      await Promise.all([a.ready(), b.ready()])
+      const [a, b] = await twoInstances(instance)
       const options = { ttl: '1h', staleIfError: '1h', forceFresh: true } as const
       await a.cacheFn('k', () => 'good', { ttl: '1h', staleIfError: '1h' })
-      let runs = 0
-      const gate = deferred()
-      const started = deferred()
-      const fn = async (): Promise<string> => {
-        runs++
-        started.resolve()
-        await gate.promise
+      const held = gated((): never => {
         throw new CodedError('down')
-      }
-      const first = a.cacheFnResult('k', fn, options)
-      await started.promise
-      const other = b.cacheFnResult('k', fn, options)
+      })
+      const first = a.cacheFnResult('k', held.fn, options)
+      await held.started
+      const other = b.cacheFnResult('k', held.fn, options)
       await nextEvent(b, 'lock:contended')
-      gate.resolve()
+      held.release()
       const results = await Promise.all([first, other])
       expect(results.map((r) => [r.status, r.value])).to.deep.equal([
         ['stale', 'good'],
         ['stale', 'good'],
       ])
-      expect(runs).to.equal(1)
+      expect(held.runs()).to.equal(1)
       expect(await a.get('k')).to.equal('good')
     })
 
     it('a plain eager refresh and a forced call on another instance: one run, the newest stays', async () => {
-      const [a, b] = [instance(), instance()]
-      await Promise.all([a.ready(), b.ready()])
-      let runs = 0
-      const gate = deferred()
-      const started = deferred()
-      const fn = async (): Promise<number> => {
-        runs++
-        started.resolve()
-        await gate.promise
-        return runs
-      }
+      const [a, b] = await twoInstances(instance)
+      const held = gated((run) => run)
       await a.cacheFn('k', () => 0, { ttl: '1h' })
-      const forced = a.cacheFn('k', fn, { ttl: '1h', forceFresh: true })
-      await started.promise
+      const forced = a.cacheFn('k', held.fn, { ttl: '1h', forceFresh: true })
+      await held.started
       // An eager refresh on b finds the lock taken: left to the forced holder.
-      expect(await b.cacheFn('k', fn, { ttl: '1h', eagerRefresh: 0.01 })).to.equal(0)
-      gate.resolve()
+      expect(await b.cacheFn('k', held.fn, { ttl: '1h', eagerRefresh: 0.01 })).to.equal(0)
+      held.release()
       expect(await forced).to.equal(1)
       expect(await b.cacheFn('k', () => -1, { ttl: '1h' })).to.equal(1)
-      expect(runs).to.equal(1)
+      expect(held.runs()).to.equal(1)
     })
   })
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { InvalidOptionError } from '../../../src/index.js'
 import { nextEvent } from '../../support/events.js'
 import { deferred } from '../../support/wait.js'
+import { gated, inOneMillisecond, twoInstances } from './gated.js'
 import { CodedError, type InstanceFactory } from './instances.js'
 
 /**
@@ -55,58 +56,34 @@ export function describeForcing(instance: InstanceFactory): void {
     })
 
     it('shares one computation among forced callers, across instances too', async () => {
-      const [a, b] = [instance(), instance()]
-      await Promise.all([a.ready(), b.ready()])
+      const [a, b] = await twoInstances(instance)
       await a.cacheFn('k', () => 0, { ttl: '1h' })
-      let runs = 0
-      const gate = deferred()
-      const started = deferred()
-      const fn = async (): Promise<number> => {
-        runs++
-        started.resolve()
-        await gate.promise
-        return runs
-      }
+      const held = gated((run) => run)
       const options = { ttl: '1h', forceFresh: true } as const
-      const first = a.cacheFn('k', fn, options)
-      await started.promise
-      const joined = a.cacheFn('k', fn, options)
-      const other = b.cacheFn('k', fn, options)
+      const first = a.cacheFn('k', held.fn, options)
+      await held.started
+      const joined = a.cacheFn('k', held.fn, options)
+      const other = b.cacheFn('k', held.fn, options)
       await nextEvent(b, 'lock:contended')
-      gate.resolve()
+      held.release()
       expect(await Promise.all([first, joined, other])).to.deep.equal([1, 1, 1])
-      expect(runs).to.equal(1)
+      expect(held.runs()).to.equal(1)
     })
 
     it('tells the refresh from the value it replaces within one millisecond', async () => {
-      const [a, b] = [instance(), instance()]
-      await Promise.all([a.ready(), b.ready()])
-      const realNow = Date.now
-      const frozen = realNow()
-      // Every write of this test lands in the same millisecond (a fast store, a fast function).
-      Date.now = () => frozen
-      try {
+      const [a, b] = await twoInstances(instance)
+      await inOneMillisecond(async () => {
         await a.cacheFn('k', () => 0, { ttl: '1h' })
-        let runs = 0
-        const gate = deferred()
-        const started = deferred()
-        const fn = async (): Promise<number> => {
-          runs++
-          started.resolve()
-          await gate.promise
-          return runs
-        }
+        const held = gated((run) => run)
         const options = { ttl: '1h', forceFresh: true } as const
-        const first = a.cacheFn('k', fn, options)
-        await started.promise
-        const other = b.cacheFn('k', fn, options)
+        const first = a.cacheFn('k', held.fn, options)
+        await held.started
+        const other = b.cacheFn('k', held.fn, options)
         await nextEvent(b, 'lock:contended')
-        gate.resolve()
+        held.release()
         expect(await Promise.all([first, other])).to.deep.equal([1, 1])
-        expect(runs).to.equal(1)
-      } finally {
-        Date.now = realNow
-      }
+        expect(held.runs()).to.equal(1)
+      })
     })
 
     it('takes no cached failure for an answer', async () => {
