@@ -37,11 +37,65 @@ const EXACT = new Set([
  * The value of a selecting request field as a shared cache compares it (`name` in lower case).
  * Equal results mean the handler's negotiation cannot select differently.
  */
-export function selectingValue(name: string, value: string): string {
+export function selectingValue(name: string, value: string, rfcLanguage = false): string {
   if (EXACT.has(name)) return value
   const members = listMembers(value)
-  if (name === 'accept-language') return members.map(languageMember).join(',')
-  return members.join(',')
+  if (name !== 'accept-language') return members.join(',')
+  const weighted = rfcLanguage ? languagePreferences(members) : undefined
+  if (weighted === undefined) return members.map(languageMember).join(',')
+  // RFC 9110 12.5.4: the order of equally weighted ranges "cannot be relied upon".
+  return weighted
+    .map(({ range, q }) => `${range};q=${q}`)
+    .sort()
+    .join(',')
+}
+
+/** A language range of Accept-Language with its weight (thousandths, RFC 9110 12.4.2). */
+export interface LanguagePreference {
+  /** The range, lower-cased (ASCII). */
+  readonly range: string
+  /** The weight in thousandths, 0 to 1000. */
+  readonly q: number
+}
+
+/**
+ * Accept-Language read as RFC 9110 defines it (12.4.2, 12.5.4): each range with its weight,
+ * empty members ignored. Undefined when a member is not a range with at most a valid `q`
+ * parameter: such a value is then only compared exactly (nothing loosened).
+ */
+export function languagePreferences(members: readonly string[]): LanguagePreference[] | undefined {
+  const read: LanguagePreference[] = []
+  for (const member of members) {
+    if (member === '') continue
+    const match = LANGUAGE_MEMBER.exec(member)
+    if (match === null) return undefined
+    const [, range = '', weight] = match
+    read.push({ range: asciiLower(range), q: weight === undefined ? 1000 : thousandths(weight) })
+  }
+  return read
+}
+
+/**
+ * The one language a client prefers over every other it names (a range that is not `*`, its
+ * weight above 0 and above all the others'); undefined when there is none (a tie, a wildcard,
+ * a value that is not plain RFC syntax).
+ */
+export function preferredLanguage(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const read = languagePreferences(listMembers(value))
+  if (read === undefined) return undefined
+  const best = Math.max(0, ...read.map(({ q }) => q))
+  const top = read.filter(({ q }) => q === best)
+  const only = top.length === 1 ? top[0] : undefined
+  return only !== undefined && best > 0 && only.range !== '*' ? only.range : undefined
+}
+
+/** `range` or `range;q=weight` (RFC 9110 12.4.2: OWS around the `;`, a qvalue after `q=`). */
+const LANGUAGE_MEMBER =
+  /^([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)(?:[ \t]*;[ \t]*[qQ]=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?))?$/
+
+function thousandths(weight: string): number {
+  return Math.round(Number(weight) * 1000)
 }
 
 /**

@@ -109,19 +109,18 @@ export function routeKeyMemoSize(): { entries: number; bytes: number } {
   return { entries: memo.size, bytes: memoBytes }
 }
 
-/**
- * The key of a request for a given set of vary headers (names in lower case, sorted). With
- * `selecting` (shared mode), varied values are compared as RFC 9111 4.1 lets a shared cache
- * compare them (`selectingValue`), else byte for byte (but for Accept-Encoding).
- */
+/** Varied values compared exactly, as a shared cache may (RFC 9111 4.1), or so with 'rfc' Accept-Language. */
+export type Selecting = boolean | 'rfc'
+
+/** The key of a request for a set of vary headers (lower case, sorted), compared per `selecting`. */
 export function routeKey(
   parts: UrlParts,
   req: IncomingMessage,
   vary: readonly string[],
-  selecting = false,
+  selecting: Selecting = false,
 ): string {
-  // A leading \u0002 (no protocol starts so) marks shared-mode comparison.
-  let id = `${selecting ? '\u0002' : ''}${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
+  // A leading \u0002 or \u0003 (no protocol starts so) marks the shared-mode comparisons.
+  let id = `${SELECTING_MARK[String(selecting)] ?? ''}${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
   // Most routes vary on nothing: no header values to read, no arrays to build.
   if (vary.length > 0) {
     id += `\0${vary.join(',')}`
@@ -139,7 +138,7 @@ function buildKey(
   parts: UrlParts,
   req: IncomingMessage,
   vary: readonly string[],
-  selecting: boolean,
+  selecting: Selecting,
 ): string {
   const varied = vary.map((name) => [name, headerDigest(name, req.headers[name], selecting)])
   return JSON.stringify([
@@ -175,7 +174,7 @@ function rawHeader(value: string | string[] | undefined): string | undefined {
 function headerDigest(
   name: string,
   value: string | string[] | undefined,
-  selecting: boolean,
+  selecting: Selecting,
 ): string | null {
   const raw = rawHeader(value)
   if (raw === undefined) return null
@@ -193,6 +192,7 @@ export function pathTag(namespace: string, path: string): string {
 }
 
 const MAX_PLAIN_TAG = 200
+const SELECTING_MARK: Readonly<Record<string, string>> = { true: '\u0002', rfc: '\u0003' }
 
 /**
  * Request header values as a cache compares them. Values are kept exactly (a handler can read
@@ -203,11 +203,13 @@ const MAX_PLAIN_TAG = 200
 export function normalizeHeader(
   name: string,
   value: string | string[] | undefined,
-  selecting = false,
+  selecting: Selecting = false,
 ): string {
   if (value === undefined) return ''
   const text = Array.isArray(value) ? value.join(',') : value
-  if (name !== 'accept-encoding') return selecting ? selectingValue(name, text) : text
+  if (name !== 'accept-encoding') {
+    return selecting === false ? text : selectingValue(name, text, selecting === 'rfc')
+  }
   const accepted = acceptedCodings(text)
   const codings = ['br', 'gzip', 'deflate'].filter((coding) => accepted.has(coding))
   return codings.length === 0 ? 'identity' : codings.join(',')

@@ -14,6 +14,7 @@ import { keyFor, type OriginContext } from './origin.js'
 import { fetchInline, OriginError, revalidate } from './origin-request.js'
 import { replay } from './replay.js'
 import { revalidateKept } from './revalidation.js'
+import { servedInPreferredLanguage } from './language-index.js'
 import type { Exchange, Route } from './route-context.js'
 import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
 
@@ -111,22 +112,29 @@ export async function lookup(route: Route, ex: Exchange, at: LookupTarget): Prom
     return bypass(route, ex.res, ex.next, 'error')
   }
   if (inline) return // this request went to the origin itself and already has its response
-  return answer(route, ex, result, { revalidated, ownAnswer }, variant)
+  return answer(route, ex, result, { revalidated, ownAnswer, key, variant })
 }
 
 async function answer(
   route: Route,
   ex: Exchange,
   result: CacheFnResult<RouteValue>,
-  led: { readonly revalidated: boolean; readonly ownAnswer: boolean },
-  variant: boolean,
+  led: {
+    readonly revalidated: boolean
+    readonly ownAnswer: boolean
+    readonly key: string
+    readonly variant: boolean
+  },
 ): Promise<void> {
   const value = result.value
   if (!isRouteValue(value)) return bypass(route, ex.res, ex.next, 'error')
   if (value.kind === 'vary') {
-    if (variant) return bypass(route, ex.res, ex.next, 'error')
-    const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, value.names)
-    return lookup(route, ex, { key, keyVary: value.names, variant: true })
+    if (led.variant) return bypass(route, ex.res, ex.next, 'error')
+    const { names } = value
+    const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, names)
+    const by = { baseKey: led.key, names, ownKey: key }
+    if (await servedInPreferredLanguage(route, ex, by)) return
+    return lookup(route, ex, { key, keyVary: names, variant: true })
   }
   if (!value.stored && value.validated !== true) {
     // Not shareable (Set-Cookie, private, ...). This request's own subrequest made it: it is

@@ -82,6 +82,22 @@ export interface CacheRouteOptions {
    * `'shared'` mode, the cap of a heuristic lifetime. @default the cache's `defaultTtl`
    */
   ttl?: Duration
+  /**
+   * How shared mode compares `Accept-Language` when a response varies on it.
+   *
+   * - `'express'`: as Express negotiates (`req.acceptsLanguages()`): list whitespace and range
+   *   case do not count, the order of members does (Express breaks ties between equal weights
+   *   by it: `en, de` and `de, en` pick different languages).
+   * - `'rfc'`: by its RFC 9110 meaning (12.4.2, 12.5.4): the ranges and their weights, in any
+   *   order (`en, de` and `de, en` share a variant); and a stored variant whose single
+   *   `Content-Language` is the one language a request prefers over all others it names is
+   *   served to it (`fr;q=0.5, de` gets the `de` response stored for `en, de`). For a route that
+   *   proxies an origin or negotiates by weights alone, and whose responses depend on
+   *   Accept-Language only through the language they name in `Content-Language`.
+   *
+   * Shared mode only. @default 'express'
+   */
+  acceptLanguage?: 'express' | 'rfc'
   /** Namespace of the route's entries. @default 'routes' */
   namespace?: string
   /**
@@ -156,6 +172,8 @@ export const ROUTE_DEFAULTS = Object.freeze({
   mode: 'default',
   /** Default of the `namespace` option. */
   namespace: 'routes',
+  /** Default of the `acceptLanguage` option. */
+  acceptLanguage: 'express',
   /** Default of the `statuses` option: the statuses whose responses are stored. */
   statuses: Object.freeze([200, 201, 202, 203, 204, 205, 207, 208, 226, 301, 308]),
   /** Default of the `statuses` option in `'shared'` mode: every final status but 206 and 304. */

@@ -11,8 +11,9 @@ import { pathTag, routeKey, type RouteRequest, type UrlParts } from './key.js'
 import type { RouteSettings } from './settings.js'
 import { decideStore, varyList } from '../http/storability.js'
 import { authorizationOnly } from './credentials.js'
-import { toStored, type RouteValue } from './stored-response.js'
+import { toStored, type RouteValue, type StoredResponse } from './stored-response.js'
 import { keepForRevalidation } from './revalidation-record.js'
+import { indexLanguage } from './language-index.js'
 
 /**
  * What happens to an origin response: the storability rules decide whether it may be shared,
@@ -63,6 +64,10 @@ export async function toRouteValue(
   const placement = { cache: origin.cache, settings, ttlMs: verdict.ttlMs, tags }
   if (extra.length === 0) {
     keep({ ...placement, key }, value, response)
+    // A variant the pointer already names: indexed too (`acceptLanguage: 'rfc'`).
+    const base = keyFor(origin, settings.vary)
+    const at = { baseKey: base, names: origin.keyVary, variantKey: key }
+    if (origin.variant) await indexLanguage(origin, at, value, { ttl: verdict.ttlMs, tags })
     ctx.setOptions(stored)
     return value
   }
@@ -72,15 +77,31 @@ export async function toRouteValue(
     return toStored(response, false, now)
   }
   const names = [...new Set([...origin.keyVary, ...extra])].sort()
-  const variantKey = keyFor(origin, names)
-  await origin.cache.set(variantKey, value, {
-    namespace: settings.namespace,
-    ...(stored.ttl === undefined ? {} : { ttl: stored.ttl }),
-    tags,
-  })
-  keep({ ...placement, key: variantKey }, value, response, { key, names })
+  await storeVariant(origin, { ...placement, key }, names, { value, response })
   ctx.setOptions(stored)
   return { kind: 'vary', stored: true, names }
+}
+
+/**
+ * Store a response that varies on headers the key does not hold under the key that does
+ * (`names`), index its language, and keep it for revalidation; the caller stores the pointer.
+ */
+async function storeVariant(
+  origin: OriginContext,
+  placement: { readonly key: string; readonly ttlMs: number | undefined; readonly tags: string[] },
+  names: readonly string[],
+  made: { readonly value: StoredResponse; readonly response: CapturedResponse },
+): Promise<void> {
+  const { key, ttlMs, tags } = placement
+  const variantKey = keyFor(origin, names)
+  await origin.cache.set(variantKey, made.value, {
+    namespace: origin.settings.namespace,
+    ...(ttlMs === undefined ? {} : { ttl: ttlMs }),
+    tags,
+  })
+  await indexLanguage(origin, { baseKey: key, names, variantKey }, made.value, { ttl: ttlMs, tags })
+  const at = { cache: origin.cache, settings: origin.settings, ttlMs, tags, key: variantKey }
+  keep(at, made.value, made.response, { key, names })
 }
 
 /**
@@ -122,7 +143,7 @@ export function keyFor(
   vary: readonly string[],
 ): string {
   const { settings, req, parts } = origin
-  const selecting = settings.shared
+  const selecting = settings.shared && settings.rfcLanguage ? 'rfc' : settings.shared
   if (settings.key === undefined) return routeKey(parts, req, vary, selecting)
   const base = settings.key(req)
   if (vary.length === 0) return base

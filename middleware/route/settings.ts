@@ -46,6 +46,8 @@ export interface RouteSettings {
   readonly keysCookie: boolean
   /** Cookies that do not personalise the response (`ignoreCookies`). */
   readonly ignoreCookies: readonly (string | RegExp)[]
+  /** `acceptLanguage: 'rfc'` (shared mode): Accept-Language by its RFC 9110 meaning. */
+  readonly rfcLanguage: boolean
   /** Who may use which request directives; undefined when none may (the default). */
   readonly requestDirectives: DirectivePermissions | undefined
 }
@@ -90,6 +92,7 @@ export function resolveRouteOptions(cache: Cache, options: CacheRouteOptions): R
     keysCookie: vary.includes('cookie'),
     ignoreCookies: checkCookieNames(options.ignoreCookies ?? []),
     requestDirectives: resolveDirectivePermissions(options.requestDirectives),
+    rfcLanguage: checkAcceptLanguage(options, shared) === 'rfc',
   })
 }
 
@@ -102,6 +105,17 @@ function checkMode(options: CacheRouteOptions): RouteMode {
     throw new InvalidOptionError('originTtl', "cannot be false with mode 'shared' (implied)")
   }
   return mode
+}
+
+function checkAcceptLanguage(options: CacheRouteOptions, shared: boolean): 'express' | 'rfc' {
+  const value: unknown = options.acceptLanguage ?? ROUTE_DEFAULTS.acceptLanguage
+  if (value !== 'express' && value !== 'rfc') {
+    throw new InvalidOptionError('acceptLanguage', "must be 'express' or 'rfc'")
+  }
+  if (value === 'rfc' && !shared) {
+    throw new InvalidOptionError('acceptLanguage', "'rfc' needs mode 'shared'")
+  }
+  return value
 }
 
 function checkString(value: unknown, option: string): string {
