@@ -12,7 +12,7 @@ import { publishedSharedCaches, SUITES, suiteVersion } from './suite.js'
  * Express 5 reverse proxy whose route is cacheRoute over a redis-server of its own, and print
  * the pass rate per group beside the published results of the shared caches.
  *
- *   --mode default|shared   route options to test (default: shared, see MODES in runner.ts)
+ *   --mode default|shared|shared-rfc   route options (default: shared, MODES in runner.ts)
  *   --options '<json>'      extra cacheRoute options, merged over the mode's
  *   --group <id,...>        only these groups (suite ids, e.g. vary,auth)
  *   --id <id,...>           only these tests
@@ -23,7 +23,8 @@ import { publishedSharedCaches, SUITES, suiteVersion } from './suite.js'
  *   --checks                list the "check" tests that ran (not counted), answers beside peers'
  */
 
-const USAGE = 'usage: npm run conformance -- [--mode default|shared] [--options JSON] ...'
+const USAGE =
+  'usage: npm run conformance -- [--mode default|shared|shared-rfc] [--options JSON] ...'
 
 function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').filter((item) => item !== '')

@@ -19,6 +19,8 @@ export const MODES = {
   default: {},
   /** cacheRoute as an RFC 9111 shared cache in front of the origin (issue 13). */
   shared: { mode: 'shared', invalidateOnUnsafe: true },
+  /** The same, Accept-Language compared by its RFC 9110 meaning (an origin that negotiates so). */
+  'shared-rfc': { mode: 'shared', invalidateOnUnsafe: true, acceptLanguage: 'rfc' },
 } as const satisfies Record<string, CacheRouteOptions>
 
 /** A mode name. */

@@ -126,6 +126,19 @@ describe('cache-tests conformance (a fast subset, shared mode)', function () {
     expect(run.proxyErrors, run.proxyErrors.join('\n')).to.deep.equal([])
   })
 
+  it("passes every Vary test with acceptLanguage: 'rfc' (the two order and language ones too)", async () => {
+    const ids = ['vary-normalise-lang-order', 'vary-normalise-lang-select', 'vary-match']
+    const run = await runConformance({
+      redisUrl: sharedRedisUrl(),
+      routeOptions: MODES['shared-rfc'],
+      ids,
+      concurrency: ids.length,
+    })
+    expect(ids.map((id) => [id, outcome(id, run.results)])).to.deep.equal(
+      ids.map((id) => [id, 'pass']),
+    )
+  })
+
   it('reports a cache that stops storing as failing (the subset can fail)', async () => {
     const run = await runConformance({
       redisUrl: sharedRedisUrl(),
