@@ -16,7 +16,8 @@ import { replay } from './replay.js'
 import { revalidateKept } from './revalidation.js'
 import { servedInPreferredLanguage } from './language-index.js'
 import type { Exchange, Route } from './route-context.js'
-import { isRouteValue, toStored, type RouteValue } from './stored-response.js'
+import { isRouteValue, toStored, type RouteValue, type StoredResponse } from './stored-response.js'
+import { recordWritten } from './revalidation-record.js'
 
 /**
  * A GET through the cache: answered from the in-process tier without an await when it holds
@@ -62,6 +63,8 @@ export interface LookupTarget {
    * stored one stays until replaced, and stands in for a 5xx within `staleIfError`.
    */
   readonly forced?: boolean
+  /** Looked up again after a record write this lookup waited for (never a third time). */
+  readonly retried?: boolean
 }
 
 /**
@@ -112,37 +115,34 @@ export async function lookup(route: Route, ex: Exchange, at: LookupTarget): Prom
     return bypass(route, ex.res, ex.next, 'error')
   }
   if (inline) return // this request went to the origin itself and already has its response
-  return answer(route, ex, result, { revalidated, ownAnswer, key, variant })
+  return answer(route, ex, result, { revalidated, ownAnswer, at })
+}
+
+/** How this request took part in the lookup it is answered from. */
+interface Led {
+  readonly revalidated: boolean
+  /** The value is the route's own complete answer to this request's subrequest. */
+  readonly ownAnswer: boolean
+  readonly at: LookupTarget
 }
 
 async function answer(
   route: Route,
   ex: Exchange,
   result: CacheFnResult<RouteValue>,
-  led: {
-    readonly revalidated: boolean
-    readonly ownAnswer: boolean
-    readonly key: string
-    readonly variant: boolean
-  },
+  led: Led,
 ): Promise<void> {
   const value = result.value
   if (!isRouteValue(value)) return bypass(route, ex.res, ex.next, 'error')
   if (value.kind === 'vary') {
-    if (led.variant) return bypass(route, ex.res, ex.next, 'error')
+    if (led.at.variant) return bypass(route, ex.res, ex.next, 'error')
     const { names } = value
     const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, names)
-    const by = { baseKey: led.key, names, ownKey: key }
+    const by = { baseKey: led.at.key, names, ownKey: key }
     if (await servedInPreferredLanguage(route, ex, by)) return
     return lookup(route, ex, { key, keyVary: names, variant: true })
   }
-  if (!value.stored && value.validated !== true) {
-    // Not shareable (Set-Cookie, private, ...). This request's own subrequest made it: it is
-    // this request's answer (the origin must not run twice for it). Another's: fetch our own.
-    if (led.ownAnswer) return replay(ex.req, ex.res, value, missLabel('not-storable'))
-    labelResponse(ex.res, missLabel('not-storable'))
-    return ex.next()
-  }
+  if (!value.stored && value.validated !== true) return answerUnshared(route, ex, value, led)
   if (result.status === 'stale') return replay(ex.req, ex.res, value, staleLabel(result.freshUntil))
   if (led.revalidated) return replay(ex.req, ex.res, value, REVALIDATED_LABEL)
   if (result.degraded) {
@@ -167,6 +167,37 @@ async function answer(
     value,
     hitLabel(result.freshUntil, collapsed ? 'collapsed' : undefined),
   )
+}
+
+/**
+ * A response that may not be shared (Set-Cookie, private, no-cache...). This request's own
+ * subrequest made it: it is this request's answer (the origin must not run twice for it).
+ * Another's: when it was kept to be revalidated (`no-cache`, shared mode), look up again once
+ * its record is written, to revalidate it; else fetch our own.
+ */
+async function answerUnshared(
+  route: Route,
+  ex: Exchange,
+  value: StoredResponse,
+  led: Led,
+): Promise<void> {
+  if (led.ownAnswer) return replay(ex.req, ex.res, value, missLabel('not-storable'))
+  if (mayBeKept(route, value, led)) {
+    await recordWritten(route.settings.namespace, led.at.key)
+    return lookup(route, ex, { ...led.at, retried: true })
+  }
+  labelResponse(ex.res, missLabel('not-storable'))
+  return ex.next()
+}
+
+/**
+ * Whether another request's response may have been kept for revalidation (shared mode, a 200
+ * with a validator): not when this request revalidated it itself, nor a second time.
+ */
+function mayBeKept(route: Route, value: StoredResponse, led: Led): boolean {
+  if (!route.settings.shared || led.revalidated || led.at.retried === true) return false
+  if (value.status !== 200) return false
+  return value.headers['etag'] !== undefined || value.headers['last-modified'] !== undefined
 }
 
 /** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */

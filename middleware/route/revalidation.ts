@@ -2,7 +2,12 @@ import type { CacheFnContext } from '../../src/core.js'
 import { conditionalHeaders, freshenedHeaders } from '../http/freshening.js'
 import type { CapturedResponse } from './capture.js'
 import { keepUnfresh, keyFor, refusal, toRouteValue, type OriginContext } from './origin.js'
-import { isRecord, recordKey, type RevalidationRecord } from './revalidation-record.js'
+import {
+  isRecord,
+  recordKey,
+  recordWritten,
+  type RevalidationRecord,
+} from './revalidation-record.js'
 import { fromOrigin, ownAnswer, type OwnValue } from './origin-request.js'
 import { toStored, type RouteValue } from './stored-response.js'
 import { canSubrequest, runSubrequest, type SubrequestCredentials } from './subrequest.js'
@@ -58,6 +63,7 @@ async function confirmed(
 async function keptRecord(origin: OriginContext): Promise<RevalidationRecord | undefined> {
   const namespace = origin.settings.namespace
   const read = async (key: string) => {
+    await recordWritten(namespace, key)
     const value = (await origin.cache.getEntry(recordKey(key), { namespace }))?.value
     return isRecord(value) ? value : undefined
   }

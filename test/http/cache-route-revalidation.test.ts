@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { createCache, MemoryStore, type Cache } from '../../src/index.js'
 import { cacheRoute, type CacheRouteOptions } from '../../middleware/index.js'
-import { sleep } from '../support/wait.js'
+import { deferred, sleep } from '../support/wait.js'
 import { EXPRESS_VERSIONS } from './apps.js'
 
 /**
@@ -131,6 +131,36 @@ for (const { name, create } of EXPRESS_VERSIONS) {
         expect(reply.headers['x-cache']).to.equal('MISS')
       }
       expect(seen).to.deep.equal([{}, { inm: '"v1"' }, { inm: '"v1"' }])
+    })
+
+    it('a request collapsed onto a no-cache response revalidates it, never asks unconditionally', async () => {
+      const gate = deferred()
+      const first = deferred()
+      const second = deferred()
+      let arrivals = 0
+      // Resolved as the second request enters the cache, which joins the running flight
+      // synchronously, before this promise's reaction runs.
+      app.use('/ncc', (_req: Request, _res: Response, next: () => void) => {
+        if (++arrivals === 2) second.resolve()
+        next()
+      })
+      app.get('/ncc', cacheRoute(cache, SHARED), async (req: Request, res: Response) => {
+        note(req)
+        first.resolve()
+        await gate.promise
+        res.set('cache-control', 'no-cache').set('etag', '"v1"')
+        if (req.headers['if-none-match'] === '"v1"') return res.status(304).end()
+        res.send('checked every time')
+      })
+      await listen()
+      const leader = get('/ncc').then((r) => r)
+      await first.promise
+      const follower = get('/ncc').then((r) => r)
+      await second.promise
+      gate.resolve()
+      const replies = await Promise.all([leader, follower])
+      expect(replies.map((r) => r.text)).to.deep.equal(Array(2).fill('checked every time'))
+      expect(seen).to.deep.equal([{}, { inm: '"v1"' }])
     })
 
     it("never takes a 304's Set-Cookie into what it shares, and a 304 turning private is not shared", async function () {
