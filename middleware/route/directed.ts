@@ -27,7 +27,7 @@ export async function serveDirected(
   if (directives.onlyIfCached) return gatewayTimeout(ex.res)
   if (directives.noStore) return bypass(route, ex.res, ex.next, 'no-store')
   if (found !== undefined && asksFresher(directives)) return lookup(route, ex, forcedAt(found))
-  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false })
+  return lookup(route, ex, { key, keyVary: route.settings.vary, variant: false, exact: true })
 }
 
 /**

@@ -65,6 +65,11 @@ export interface LookupTarget {
   readonly forced?: boolean
   /** Looked up again after a record write this lookup waited for (never a third time). */
   readonly retried?: boolean
+  /**
+   * Only the request's own variant may answer (request directives): not the one a pointer
+   * names in its preferred language (`acceptLanguage: 'rfc'`).
+   */
+  readonly exact?: boolean
 }
 
 /**
@@ -138,9 +143,12 @@ async function answer(
     if (led.at.variant) return bypass(route, ex.res, ex.next, 'error')
     const { names } = value
     const key = keyFor({ settings: route.settings, req: ex.req, parts: ex.parts }, names)
-    const by = { baseKey: led.at.key, names, ownKey: key }
-    if (await servedInPreferredLanguage(route, ex, by)) return
-    return lookup(route, ex, { key, keyVary: names, variant: true })
+    const { exact, forced } = led.at
+    const own = exact === true || forced === true
+    if (!own && (await servedInPreferredLanguage(route, ex, { pointer: value, ownKey: key }))) {
+      return
+    }
+    return lookup(route, ex, { key, keyVary: names, variant: true, ...(own ? { exact } : {}) })
   }
   if (!value.stored && value.validated !== true) return answerUnshared(route, ex, value, led)
   if (result.status === 'stale') return replay(ex.req, ex.res, value, staleLabel(result.freshUntil))
@@ -191,13 +199,12 @@ async function answerUnshared(
 }
 
 /**
- * Whether another request's response may have been kept for revalidation (shared mode, a 200
- * with a validator): not when this request revalidated it itself, nor a second time.
+ * Whether another request's response was kept to be revalidated (`no-cache`, shared mode):
+ * then look up again, once, rather than ask the origin unconditionally; not when this request
+ * revalidated it itself.
  */
 function mayBeKept(route: Route, value: StoredResponse, led: Led): boolean {
-  if (!route.settings.shared || led.revalidated || led.at.retried === true) return false
-  if (value.status !== 200) return false
-  return value.headers['etag'] !== undefined || value.headers['last-modified'] !== undefined
+  return value.kept === true && route.settings.shared && !led.revalidated && led.at.retried !== true
 }
 
 /** Send the origin's own (unstored) answer, e.g. a 5xx when no stale response may stand in. */

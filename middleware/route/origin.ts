@@ -13,7 +13,8 @@ import { decideStore, varyList } from '../http/storability.js'
 import { authorizationOnly } from './credentials.js'
 import { toStored, type RouteValue, type StoredResponse } from './stored-response.js'
 import { keepForRevalidation } from './revalidation-record.js'
-import { indexLanguage } from './language-index.js'
+import { pointerLanguages } from './language-index.js'
+import { validatorsOf } from '../http/freshening.js'
 
 /**
  * What happens to an origin response: the storability rules decide whether it may be shared,
@@ -53,8 +54,8 @@ export async function toRouteValue(
   const verdict = refusal(settings, produced, false)
   if (typeof verdict === 'string') {
     ctx.skip(verdict)
-    if (verdict === 'no-cache') keepUnfresh(origin, response, now)
-    return toStored(response, false, now)
+    const kept = verdict === 'no-cache' && keepUnfresh(origin, response, now)
+    return { ...toStored(response, false, now), ...(kept ? { kept: true } : {}) }
   }
   const tags = collectTags(settings, origin.parts, response)
   const stored = storeOptions(verdict, tags)
@@ -64,10 +65,6 @@ export async function toRouteValue(
   const placement = { cache: origin.cache, settings, ttlMs: verdict.ttlMs, tags }
   if (extra.length === 0) {
     keep({ ...placement, key }, value, response)
-    // A variant the pointer already names: indexed too (`acceptLanguage: 'rfc'`).
-    const base = keyFor(origin, settings.vary)
-    const at = { baseKey: base, names: origin.keyVary, variantKey: key }
-    if (origin.variant) await indexLanguage(origin, at, value, { ttl: verdict.ttlMs, tags })
     ctx.setOptions(stored)
     return value
   }
@@ -77,21 +74,23 @@ export async function toRouteValue(
     return toStored(response, false, now)
   }
   const names = [...new Set([...origin.keyVary, ...extra])].sort()
-  await storeVariant(origin, { ...placement, key }, names, { value, response })
+  const variantKey = await storeVariant(origin, { ...placement, key }, names, { value, response })
   ctx.setOptions(stored)
-  return { kind: 'vary', stored: true, names }
+  const variant = { key: variantKey, response: value }
+  const languages = pointerLanguages(origin, names, variant, origin.req.headers['accept-language'])
+  return { kind: 'vary', stored: true, names, ...languages }
 }
 
 /**
  * Store a response that varies on headers the key does not hold under the key that does
- * (`names`), index its language, and keep it for revalidation; the caller stores the pointer.
+ * (`names`), and keep it for revalidation; the caller stores the pointer. The variant's key.
  */
 async function storeVariant(
   origin: OriginContext,
   placement: { readonly key: string; readonly ttlMs: number | undefined; readonly tags: string[] },
   names: readonly string[],
   made: { readonly value: StoredResponse; readonly response: CapturedResponse },
-): Promise<void> {
+): Promise<string> {
   const { key, ttlMs, tags } = placement
   const variantKey = keyFor(origin, names)
   await origin.cache.set(variantKey, made.value, {
@@ -99,21 +98,31 @@ async function storeVariant(
     ...(ttlMs === undefined ? {} : { ttl: ttlMs }),
     tags,
   })
-  await indexLanguage(origin, { baseKey: key, names, variantKey }, made.value, { ttl: ttlMs, tags })
   const at = { cache: origin.cache, settings: origin.settings, ttlMs, tags, key: variantKey }
   keep(at, made.value, made.response, { key, names })
+  return variantKey
 }
 
 /**
  * Keep a response that may be stored but is never fresh (`no-cache`, or stale again as soon as
  * a 304 confirmed it) for the next request to revalidate; not when it varies beyond the key.
+ * Whether it is kept (shared mode, a 200 with a validator).
  */
-export function keepUnfresh(origin: OriginContext, response: CapturedResponse, now: number): void {
+export function keepUnfresh(
+  origin: OriginContext,
+  response: CapturedResponse,
+  now: number,
+): boolean {
   const { settings } = origin
-  if (varyList(response.headers['vary']).some((name) => !origin.keyVary.includes(name))) return
+  if (varyList(response.headers['vary']).some((name) => !origin.keyVary.includes(name))) {
+    return false
+  }
+  if (!settings.shared || response.status !== 200) return false
+  if (validatorsOf(response.headers) === undefined) return false
   const tags = collectTags(settings, origin.parts, response)
   const at = { cache: origin.cache, settings, key: keyFor(origin, origin.keyVary), ttlMs: 0, tags }
   keep(at, toStored(response, true, now), response)
+  return true
 }
 
 /**

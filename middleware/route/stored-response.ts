@@ -28,6 +28,11 @@ export interface StoredResponse {
    */
   readonly initialAgeMs?: number
   /**
+   * Not stored, but kept to be revalidated (`no-cache`, shared mode): a request that waited for
+   * it revalidates it rather than asking the origin unconditionally.
+   */
+  readonly kept?: true
+  /**
    * Not stored, yet the origin just confirmed it (a 304 to a revalidation) although it is stale
    * again at once: it answers the requests that waited for it (RFC 9111 4.3.3), no others.
    */
@@ -40,6 +45,11 @@ export interface VaryPointer {
   readonly stored: true
   /** Request header names (lower case, sorted) the variants are keyed on. */
   readonly names: readonly string[]
+  /**
+   * `acceptLanguage: 'rfc'`: the variant written with this pointer, under its language
+   * (language-index.ts). Absent otherwise.
+   */
+  readonly languages?: Readonly<Record<string, string>>
 }
 
 /** The value cached for a route key. */
