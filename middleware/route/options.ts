@@ -89,9 +89,10 @@ export interface CacheRouteOptions {
    *   case do not count, the order of members does (Express breaks ties between equal weights
    *   by it: `en, de` and `de, en` pick different languages).
    * - `'rfc'`: by its RFC 9110 meaning (12.4.2, 12.5.4): the ranges and their weights, in any
-   *   order (`en, de` and `de, en` share a variant); and a stored variant whose single
-   *   `Content-Language` is the one language a request prefers over all others it names is
-   *   served to it (`fr;q=0.5, de` gets the `de` response stored for `en, de`). For a route that
+   *   order (`en, de` and `de, en` share a variant); and the variant stored with the vary
+   *   pointer (a 200 whose single `Content-Language` its request named) is served to a request
+   *   that prefers that language over all others it names (`fr;q=0.5, de` gets the `de`
+   *   response stored for `en, de`). For a route that
    *   proxies an origin or negotiates by weights alone, and whose responses depend on
    *   Accept-Language only through the language they name in `Content-Language`.
    *
