@@ -120,7 +120,7 @@ export function routeKey(
   selecting: Selecting = false,
 ): string {
   // A leading \u0002 or \u0003 (no protocol starts so) marks the shared-mode comparisons.
-  let id = `${SELECTING_MARK[String(selecting)] ?? ''}${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
+  let id = `${selecting === false ? '' : selecting === true ? '\u0002' : '\u0003'}${parts.protocol}\0${parts.host}\0${parts.forwardedHost}\0${parts.target}`
   // Most routes vary on nothing: no header values to read, no arrays to build.
   if (vary.length > 0) {
     id += `\0${vary.join(',')}`
@@ -192,7 +192,6 @@ export function pathTag(namespace: string, path: string): string {
 }
 
 const MAX_PLAIN_TAG = 200
-const SELECTING_MARK: Readonly<Record<string, string>> = { true: '\u0002', rfc: '\u0003' }
 
 /**
  * Request header values as a cache compares them. Values are kept exactly (a handler can read

@@ -191,7 +191,7 @@ async function answerUnshared(
 ): Promise<void> {
   if (led.ownAnswer) return replay(ex.req, ex.res, value, missLabel('not-storable'))
   if (mayBeKept(route, value, led)) {
-    await recordWritten(route.settings.namespace, led.at.key)
+    await recordWritten(route.cache, route.settings.namespace, led.at.key)
     return lookup(route, ex, { ...led.at, retried: true })
   }
   labelResponse(ex.res, missLabel('not-storable'))

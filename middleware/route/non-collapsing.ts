@@ -55,11 +55,7 @@ export async function serveHead(
   next: Next,
   plan: PeekPlan,
 ): Promise<void> {
-  const found = await peek(scope, req, plan, { stale: anonymousWithDirectives(plan) })
-  const label = found === undefined ? undefined : answerFor(scope, found, plan)
-  if (found !== undefined && label !== undefined)
-    return replayAccepted(scope, { req, res }, found, label)
-  if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
+  if (await answeredFromStore(scope, { req, res }, plan)) return
   bypass(scope, res, next, 'head-miss')
 }
 
@@ -76,11 +72,7 @@ export async function serveCredentialed(
   next: Next,
   plan: PeekPlan & { readonly credential: Credential },
 ): Promise<void> {
-  const found = await peek(scope, req, plan, { stale: anonymousWithDirectives(plan) })
-  const label = found === undefined ? undefined : answerFor(scope, found, plan)
-  if (found !== undefined && label !== undefined)
-    return replayAccepted(scope, { req, res }, found, label)
-  if (plan.directives?.onlyIfCached === true) return gatewayTimeout(res)
+  if (await answeredFromStore(scope, { req, res }, plan)) return
   labelResponse(res, bypassed(scope.cache, scope.settings.namespace, plan.credential))
   if (plan.directives?.noStore === true) return next()
   const captured = captureResponse(res, { maxBytes: scope.settings.maxBodySize })
@@ -133,6 +125,26 @@ async function storeIfShared(
     ...(verdict.ttlMs === undefined ? {} : { ttl: verdict.ttlMs }),
     tags: collectTags(settings, parts, response),
   })
+}
+
+/**
+ * Answer a HEAD or credentialed request without the origin when it can be: a stored response
+ * that may answer it, or, for `only-if-cached`, a 504. False when the origin must answer.
+ */
+async function answeredFromStore(
+  scope: RouteScope,
+  exchange: { readonly req: RouteRequest; readonly res: ServerResponse },
+  plan: PeekPlan,
+): Promise<boolean> {
+  const found = await peek(scope, exchange.req, plan, { stale: anonymousWithDirectives(plan) })
+  const label = found === undefined ? undefined : answerFor(scope, found, plan)
+  if (found !== undefined && label !== undefined) {
+    replayAccepted(scope, exchange, found, label)
+    return true
+  }
+  if (plan.directives?.onlyIfCached !== true) return false
+  gatewayTimeout(exchange.res)
+  return true
 }
 
 /** Whether a request may see stale entries: only an anonymous one, with directives. */

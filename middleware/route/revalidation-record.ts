@@ -74,32 +74,43 @@ export async function keepForRevalidation(
       await cache.set(recordKey(base.key), pointer, options)
     }
   })()
-  track(settings.namespace, [at.key, base?.key], write)
+  track(cache, settings.namespace, [at.key, base?.key], write)
   await write
 }
 
 /**
- * Record writes in flight in this process, by namespace and route key. The response that made
+ * Record writes in flight in this process, by cache, namespace and route key. The response that made
  * a record reaches its client before the record is written; a request right behind it (the same
  * client revalidating a `no-cache` response) waits for the write instead of missing the record
  * and asking the origin unconditionally. Other instances can still miss it: nothing wrong, one
  * full response more.
  */
-const pending = new Map<string, Promise<void>>()
+const pending = new WeakMap<Cache, Map<string, Promise<void>>>()
 
-/** The record write in flight for a route key, if any (it never rejects). */
-export function recordWritten(namespace: string, key: string): Promise<void> | undefined {
-  return pending.get(`${namespace}\u0000${key}`)
+/** The record write in flight for a route key of this cache, if any (it never rejects). */
+export function recordWritten(
+  cache: Cache,
+  namespace: string,
+  key: string,
+): Promise<void> | undefined {
+  return pending.get(cache)?.get(`${namespace}\u0000${key}`)
 }
 
-function track(namespace: string, keys: readonly (string | undefined)[], write: Promise<void>) {
+function track(
+  cache: Cache,
+  namespace: string,
+  keys: readonly (string | undefined)[],
+  write: Promise<void>,
+): void {
+  const inFlight = pending.get(cache) ?? new Map<string, Promise<void>>()
+  pending.set(cache, inFlight)
   const settled = write.catch(() => undefined)
   for (const key of keys) {
     if (key === undefined) continue
     const id = `${namespace}\u0000${key}`
-    pending.set(id, settled)
+    inFlight.set(id, settled)
     void settled.then(() => {
-      if (pending.get(id) === settled) pending.delete(id)
+      if (inFlight.get(id) === settled) inFlight.delete(id)
     })
   }
 }

@@ -63,7 +63,7 @@ async function confirmed(
 async function keptRecord(origin: OriginContext): Promise<RevalidationRecord | undefined> {
   const namespace = origin.settings.namespace
   const read = async (key: string) => {
-    await recordWritten(namespace, key)
+    await recordWritten(origin.cache, namespace, key)
     const value = (await origin.cache.getEntry(recordKey(key), { namespace }))?.value
     return isRecord(value) ? value : undefined
   }
